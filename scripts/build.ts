@@ -1,0 +1,15 @@
+// Builds the single binary dist/mcp. It never reads .env or bunfig.toml from
+// the operator's working directory (see BUN-NOTES.md).
+// Usage: bun scripts/build.ts [--outfile path]
+const root = (await import("node:path")).resolve(import.meta.dir, "..");
+const i = process.argv.indexOf("--outfile");
+const outfile = i > 0 ? process.argv[i + 1]! : `${root}/dist/mcp`;
+const proc = Bun.spawnSync(
+  [
+    process.execPath, "build", `${root}/src/main.ts`, "--compile", "--minify",
+    "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig", "--outfile", outfile,
+  ],
+  { stdout: "ignore", stderr: "inherit" },
+);
+if (proc.exitCode !== 0) process.exit(proc.exitCode ?? 1);
+console.error(`built ${outfile}`);

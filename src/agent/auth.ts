@@ -1,0 +1,23 @@
+import { verifyLocalToken, requiredRole, roleAllows, type Identity } from "../auth/index.ts";
+import type { Clock } from "../lib/clock.ts";
+import { McpError } from "../lib/errors.ts";
+import type { Db } from "../store/index.ts";
+
+/**
+ * The agent's authentication and authorization check for one call:
+ * a missing or invalid token fails `unauthenticated`; an RPC missing from the
+ * role table, or a role below the RPC's least role, fails `permission_denied`.
+ */
+export function createAuthenticator(o: { db: Db; clock: Clock; mode: "local" | "mcias" }) {
+  return async (token: string | null, method: string): Promise<Identity> => {
+    if (!token) throw new McpError("unauthenticated", "no token was sent", "log in: mcp login --node <node> --token-stdin");
+    if (o.mode !== "local") throw new McpError("unavailable", "auth mode mcias is not available in this agent yet", "set [auth] mode = \"local\"");
+    const who = verifyLocalToken(o.db, token, o.clock);
+    const need = requiredRole(method);
+    if (!need) throw new McpError("permission_denied", `${method} is not allowed for any role`, "");
+    if (!roleAllows(who.role, need)) {
+      throw new McpError("permission_denied", `${method} needs role ${need}; token "${who.name}" has ${who.role}`, "ask an admin for a token with that role");
+    }
+    return who;
+  };
+}

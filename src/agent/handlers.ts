@@ -1,0 +1,89 @@
+import { deployService, restartService, startService, stopService, type DeployDeps } from "../deploy/index.ts";
+import { McpError } from "../lib/errors.ts";
+import { isDrift, refreshObserved } from "../monitor/index.ts";
+import { LABEL_COMPONENT, LABEL_NODE, LABEL_SERVICE } from "../deploy/index.ts";
+import type { AgentApi, LiveComponent } from "../rpc/index.ts";
+import { versionOf } from "../servicedef/index.ts";
+import { getService, lastDeployment, listServices, recentEvents } from "../store/index.ts";
+import { assertDeployable, assertName } from "./validate.ts";
+
+function assertTarget(t: { service: string; component: string }): void {
+  assertName("service", t.service);
+  if (t.component) assertName("component", t.component);
+}
+
+/**
+ * The agent's RPC handlers: thin; they validate what came over the wire and
+ * call one domain function each.
+ */
+export function createHandlers(deps: DeployDeps): AgentApi {
+  const { db, runtime, clock, node } = deps;
+  return {
+    async deploy(input, ctx, progress) {
+      assertDeployable(input.service, node);
+      if (input.component) assertName("component", input.component);
+      if (!input.service.active) {
+        throw new McpError("failed_precondition", `service ${input.service.name} is inactive (active = false)`, `start it with mcp start ${input.service.name}, or set active = true`);
+      }
+      return deployService(deps, { ...input, signal: ctx.signal }, progress);
+    },
+    async stopService(t) {
+      assertTarget(t);
+      return stopService(deps, t);
+    },
+    async startService(t) {
+      assertTarget(t);
+      return startService(deps, t);
+    },
+    async restartService(t) {
+      assertTarget(t);
+      return restartService(deps, t);
+    },
+    async listServices() {
+      await refreshObserved(runtime, db, clock);
+      return { node, services: listServices(db) };
+    },
+    async liveCheck() {
+      const byName = await refreshObserved(runtime, db, clock);
+      const components: LiveComponent[] = [];
+      const known = new Set<string>();
+      for (const svc of listServices(db)) {
+        for (const c of svc.components) {
+          const live = byName.get(c.containerName);
+          known.add(c.containerName);
+          components.push({
+            service: svc.name, component: c.name, containerName: c.containerName, state: c.observed,
+            image: live?.image ?? c.spec.image, version: live ? versionOf(live.image) : c.version,
+            startedAt: live?.state === "running" ? live.startedAt : 0, desired: c.desired,
+          });
+        }
+      }
+      // Containers labelled as this node's but unknown to the registry still show.
+      for (const live of byName.values()) {
+        if (known.has(live.name) || live.labels[LABEL_NODE] !== node) continue;
+        components.push({
+          service: live.labels[LABEL_SERVICE] ?? "", component: live.labels[LABEL_COMPONENT] ?? "", containerName: live.name,
+          state: live.state === "running" ? "running" : "exited", image: live.image, version: versionOf(live.image),
+          startedAt: live.state === "running" ? live.startedAt : 0, desired: "",
+        });
+      }
+      return { node, now: clock.now(), components };
+    },
+    async getServiceStatus(req) {
+      if (req.service) assertName("service", req.service);
+      await refreshObserved(runtime, db, clock);
+      const services = req.service ? [getService(db, req.service)].filter((s) => s !== null) : listServices(db);
+      if (req.service && services.length === 0) {
+        throw new McpError("not_found", `service ${req.service} is not deployed on node ${node}`, `deploy it: mcp deploy ${req.service}`);
+      }
+      const components = services.flatMap((s) =>
+        s.components.map((c) => ({
+          service: s.name, component: c.name, desired: c.desired, observed: c.observed, version: c.version,
+          drift: isDrift(c.desired, c.observed), lastDeployment: lastDeployment(db, s.name, c.name),
+        })),
+      );
+      const events = recentEvents(db, { service: req.service || undefined, limit: req.eventLimit || 10 });
+      return { node, components, events };
+    },
+  };
+}

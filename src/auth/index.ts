@@ -1,0 +1,3 @@
+export * from "./roles.ts";
+export * from "./tokens.ts";
+export * from "./certs.ts";

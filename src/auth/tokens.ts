@@ -1,0 +1,56 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { mcpError } from "../lib/errors.ts";
+import type { Clock } from "../lib/clock.ts";
+import { findTokenByHash, insertToken, touchToken, type Db, type TokenRecord } from "../store/index.ts";
+import { isRole, type Role } from "./roles.ts";
+
+/** Who made a request. */
+export interface Identity {
+  name: string;
+  role: Role;
+}
+
+/** A new random 256-bit token secret, base64url (43 characters). */
+export function generateTokenSecret(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+/** The SHA-256 (hex) of a token; the only form in which tokens are stored or used as keys. */
+export function hashToken(secret: string): string {
+  return createHash("sha256").update(secret, "utf8").digest("hex");
+}
+
+/**
+ * Creates a local-mode token and returns its secret (shown once, never stored).
+ * Fails invalid_argument for a bad role, already_exists for a taken name.
+ */
+export function createToken(db: Db, opts: { name: string; role: string; ttlMs: number }, clock: Clock): string {
+  if (!isRole(opts.role)) {
+    throw mcpError("invalid_argument", `role "${opts.role}" is not one of admin, operator, viewer`, "pass --role admin|operator|viewer");
+  }
+  if (!opts.name.trim()) throw mcpError("invalid_argument", "a token needs a --name", "pass --name <who or what uses it>");
+  const secret = generateTokenSecret();
+  const now = clock.now();
+  const ok = insertToken(db, { name: opts.name, role: opts.role, hash: hashToken(secret), expiresAt: opts.ttlMs > 0 ? now + opts.ttlMs : 0 }, now);
+  if (!ok) throw mcpError("already_exists", `a token named "${opts.name}" exists`, "choose another --name, or revoke the old one first");
+  return secret;
+}
+
+/**
+ * Checks a bearer token against the registry: unknown, revoked and expired
+ * tokens fail `unauthenticated`, a token whose role mcp does not accept fails
+ * `permission_denied`. The stored hash is compared in constant time.
+ */
+export function verifyLocalToken(db: Db, secret: string, clock: Clock): Identity {
+  const hash = hashToken(secret);
+  const rec: TokenRecord | null = findTokenByHash(db, hash);
+  if (!rec || !timingSafeEqual(Buffer.from(rec.hash, "hex"), Buffer.from(hash, "hex"))) {
+    throw mcpError("unauthenticated", "the token is not valid on this node", "log in again: mcp login --node <node> --token-stdin");
+  }
+  const now = clock.now();
+  if (rec.revokedAt > 0) throw mcpError("unauthenticated", `token "${rec.name}" was revoked`, "ask an admin for a new token");
+  if (rec.expiresAt > 0 && rec.expiresAt <= now) throw mcpError("unauthenticated", `token "${rec.name}" has expired`, "ask an admin for a new token");
+  if (!isRole(rec.role)) throw mcpError("permission_denied", `role "${rec.role}" may not use this agent`, "ask an admin for an operator or viewer token");
+  touchToken(db, rec.id, now);
+  return { name: rec.name, role: rec.role };
+}

@@ -1,0 +1,77 @@
+import { defineCommand } from "citty";
+import { createToken } from "../../../auth/index.ts";
+import { readAgentConfig } from "../../../config/index.ts";
+import { parseDuration } from "../../../lib/duration.ts";
+import { McpError } from "../../../lib/errors.ts";
+import { systemClock } from "../../../lib/clock.ts";
+import { listTokens, openDb, revokeToken } from "../../../store/index.ts";
+import type { CliIO } from "../../io.ts";
+import { note, printJson, renderTable } from "../../output.ts";
+
+const configArg = { config: { type: "string", description: "the agent's config", default: "/srv/mcp/mcp-agent.toml", valueHint: "path" } } as const;
+
+async function openRegistry(io: CliIO, path: string) {
+  const cfg = await readAgentConfig(path, { home: io.env.HOME ?? "", env: io.env });
+  return openDb(cfg.database.path);
+}
+
+const iso = (ms: number) => (ms ? new Date(ms).toISOString().slice(0, 19) + "Z" : "-");
+
+export default (io: CliIO) =>
+  defineCommand({
+    meta: { name: "token", description: "Local-mode tokens of this node (run on the node)" },
+    subCommands: {
+      create: defineCommand({
+        meta: { name: "create", description: "Create a token; it is printed once, as the last line" },
+        args: {
+          name: { type: "string", description: "who or what uses it", required: true, valueHint: "name" },
+          role: { type: "string", description: "admin, operator or viewer", required: true, valueHint: "role" },
+          ttl: { type: "string", description: "lifetime (e.g. 90d); none = never expires", valueHint: "duration" },
+          ...configArg,
+        },
+        async run({ args }) {
+          const ttlMs = args.ttl ? parseDuration(args.ttl, "--ttl") : 0;
+          const db = await openRegistry(io, args.config);
+          try {
+            const secret = createToken(db, { name: args.name, role: args.role, ttlMs }, systemClock);
+            note(io, `token "${args.name}" (${args.role}${ttlMs ? `, expires ${iso(Date.now() + ttlMs)}` : ", no expiry"}) created; it is shown once:`);
+            io.out(`${secret}\n`);
+          } finally {
+            db.close();
+          }
+        },
+      }),
+      list: defineCommand({
+        meta: { name: "list", description: "List tokens (never their secrets)" },
+        args: { json: { type: "boolean", description: "print JSON" }, ...configArg },
+        async run({ args }) {
+          const db = await openRegistry(io, args.config);
+          try {
+            const tokens = listTokens(db).map((t) => ({
+              name: t.name, role: t.role, created: iso(t.createdAt), expires: iso(t.expiresAt), last_used: iso(t.lastUsedAt),
+              state: t.revokedAt ? "revoked" : t.expiresAt && t.expiresAt <= Date.now() ? "expired" : "valid",
+            }));
+            if (args.json) printJson(io, { tokens });
+            else io.out(renderTable(["NAME", "ROLE", "STATE", "CREATED", "EXPIRES", "LAST USED"], tokens.map((t) => [t.name, t.role, t.state, t.created, t.expires, t.last_used]), io.color));
+          } finally {
+            db.close();
+          }
+        },
+      }),
+      revoke: defineCommand({
+        meta: { name: "revoke", description: "Revoke a token (effective at once)" },
+        args: { name: { type: "positional", description: "token name", required: true }, ...configArg },
+        async run({ args }) {
+          const db = await openRegistry(io, args.config);
+          try {
+            if (!revokeToken(db, args.name, Date.now())) {
+              throw new McpError("invalid_argument", `no valid token named "${args.name}"`, "see: mcp agent token list");
+            }
+            note(io, `token "${args.name}" revoked`);
+          } finally {
+            db.close();
+          }
+        },
+      }),
+    },
+  });

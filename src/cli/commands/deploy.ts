@@ -1,0 +1,41 @@
+import { defineCommand } from "citty";
+import { McpError } from "../../lib/errors.ts";
+import { loadServiceDef } from "../../servicedef/index.ts";
+import { commonArgs, connectNode, loadConfig, parseTarget } from "../context.ts";
+import type { CliIO } from "../io.ts";
+import { note, warn } from "../output.ts";
+import { printResults } from "../report.ts";
+
+export default (io: CliIO) =>
+  defineCommand({
+    meta: { name: "deploy", description: "Deploy a service (or one component) from its definition file" },
+    args: {
+      target: { type: "positional", description: "<service>[/<component>]", required: true },
+      force: { type: "boolean", description: "redeploy even when the running container already matches" },
+      ...commonArgs,
+    },
+    async run({ args }) {
+      const target = parseTarget(args.target);
+      const cfg = await loadConfig(io, args.config);
+      const { def, warnings } = await loadServiceDef(cfg.services.dir, target.service);
+      for (const w of warnings) warn(io, w);
+      if (!def.active) {
+        throw new McpError("invalid_argument", `service ${def.name} is inactive (active = false in its definition)`, `start it: mcp start ${def.name}`);
+      }
+      if (target.component && !def.components.some((c) => c.name === target.component)) {
+        throw new McpError("invalid_argument", `service ${def.name} has no component "${target.component}"`,
+          `its components: ${def.components.map((c) => c.name).join(", ")}`);
+      }
+      const client = connectNode(cfg, def.node);
+      try {
+        const outcome = await client.deploy({ service: def, component: target.component, force: !!args.force, lockWaitMs: 0 }, (p) => {
+          // Lock waits always show; step-by-step progress only on a terminal.
+          if (p.message.startsWith("waiting") || io.isTTY) note(io, `${def.name}${p.component ? "/" + p.component : ""}: ${p.message}`);
+        });
+        for (const w of outcome.warnings) warn(io, w);
+        return printResults(io, def.name, outcome.results);
+      } finally {
+        client.close();
+      }
+    },
+  });

@@ -1,0 +1,94 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { defaultCliConfigPath, findNode, readCliConfig, type CliConfig, type NodeConfig } from "../config/index.ts";
+import { isMcpError, McpError, messageOf } from "../lib/errors.ts";
+import { createAgentClient, type AgentClient } from "../rpc/index.ts";
+import type { CliIO } from "./io.ts";
+
+/** Flags every command takes. */
+export const commonArgs = {
+  config: { type: "string", description: "CLI config file (default: $XDG_CONFIG_HOME/mcp/mcp.toml or ~/.config/mcp/mcp.toml)", valueHint: "path" },
+} as const;
+
+/** The --json flag of read commands. */
+export const jsonArg = { json: { type: "boolean", description: "print JSON instead of a table" } } as const;
+
+/** Reads the CLI config named by --config, or the default one. */
+export async function loadConfig(io: CliIO, configArg: string | undefined): Promise<CliConfig> {
+  const path = configArg || defaultCliConfigPath(io.env);
+  return readCliConfig(path, { home: io.env.HOME ?? "" });
+}
+
+/** Where a node's token lives: the node's token_path, else `<config dir>/tokens/<node>` when it exists, else [auth] token_path. */
+export function tokenPathFor(cfg: CliConfig, node: NodeConfig): string {
+  if (node.tokenPath) return node.tokenPath;
+  const perNode = join(cfg.configDir, "tokens", node.name);
+  return existsSync(perNode) ? perNode : cfg.auth.tokenPath;
+}
+
+function readToken(cfg: CliConfig, node: NodeConfig): string {
+  const path = tokenPathFor(cfg, node);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new McpError("unauthenticated", `no token for node ${node.name} (${path} cannot be read)`, `log in: mcp login --node ${node.name} --token-stdin`);
+  }
+  const token = text.trim(); // a trailing newline (or any surrounding space) is fine
+  if (!token) throw new McpError("unauthenticated", `the token file ${path} is empty`, `log in: mcp login --node ${node.name} --token-stdin`);
+  return token;
+}
+
+/** Opens a client for a node (nothing is sent until a call). */
+export function connect(cfg: CliConfig, node: NodeConfig): AgentClient {
+  const caPath = node.caCert || cfg.tls.caCert;
+  let caPem: string;
+  try {
+    caPem = readFileSync(caPath, "utf8");
+  } catch (err) {
+    throw new McpError("invalid_argument", `cannot read the CA certificate for node ${node.name}: ${caPath} (${messageOf(err)})`,
+      `copy the agent's certs/ca.pem there, or set ca_cert for the node (mcp node add ${node.name} <address> --ca-cert <file>)`);
+  }
+  return createAgentClient({ node: node.name, address: node.address, caPem, serverName: node.serverName, token: readToken(cfg, node) });
+}
+
+/** Connects to the node named by a definition, failing with a clear message for an unknown node. */
+export function connectNode(cfg: CliConfig, name: string): AgentClient {
+  return connect(cfg, findNode(cfg, name));
+}
+
+/** The outcome of asking one node. */
+export type NodeAnswer<T> = { node: string; ok: true; value: T } | { node: string; ok: false; error: McpError };
+
+/**
+ * Asks every configured node in parallel. A node that fails is reported in
+ * its answer; the others still answer.
+ */
+export async function askAllNodes<T>(cfg: CliConfig, fn: (client: AgentClient) => Promise<T>): Promise<NodeAnswer<T>[]> {
+  if (cfg.nodes.length === 0) {
+    throw new McpError("invalid_argument", `no nodes are configured in ${cfg.path}`, "add one: mcp node add <name> <host:port> --ca-cert <ca.pem>");
+  }
+  return Promise.all(
+    cfg.nodes.map(async (n): Promise<NodeAnswer<T>> => {
+      let client: AgentClient | undefined;
+      try {
+        client = connect(cfg, n);
+        return { node: n.name, ok: true, value: await fn(client) };
+      } catch (err) {
+        const error = isMcpError(err) ? err : new McpError("internal", messageOf(err));
+        return { node: n.name, ok: false, error };
+      } finally {
+        client?.close();
+      }
+    }),
+  );
+}
+
+/** Splits `service[/component]`. */
+export function parseTarget(text: string): { service: string; component: string } {
+  const [service = "", component = "", ...rest] = text.split("/");
+  if (!service || rest.length > 0 || text.endsWith("/")) {
+    throw new McpError("invalid_argument", `"${text}" is not <service> or <service>/<component>`, "for example: mcp deploy metacrypt or mcp deploy metacrypt/api");
+  }
+  return { service, component };
+}

@@ -1,0 +1,17 @@
+/**
+ * Everything a command may take from the process, handed in by src/modes/
+ * (the only place that reads the process environment): variables, streams, terminal.
+ */
+export interface CliIO {
+  env: Record<string, string | undefined>;
+  out(text: string): void;
+  err(text: string): void;
+  /** Reads all of standard input. */
+  readStdin(): Promise<string>;
+  /** stdout is a terminal. */
+  isTTY: boolean;
+  /** Colour allowed: a terminal and NO_COLOR unset. */
+  color: boolean;
+  cwd: string;
+  uid: number;
+}

@@ -1,0 +1,31 @@
+import type { ComponentResult } from "../deploy/types.ts";
+import { EXIT, exitCodeFor } from "./boundary.ts";
+import type { NodeAnswer } from "./context.ts";
+import type { CliIO } from "./io.ts";
+import { paintState, printError, renderTable } from "./output.ts";
+
+/**
+ * Prints one error line per node that did not answer and returns the exit
+ * status they call for (unreachable wins over auth over other failures);
+ * 0 when every node answered.
+ */
+export function reportNodeFailures<T>(io: CliIO, answers: NodeAnswer<T>[]): number {
+  let code: number = EXIT.ok;
+  const rank = (c: number) => (c === EXIT.unreachable ? 3 : c === EXIT.auth ? 2 : c === EXIT.ok ? 0 : 1);
+  for (const a of answers) {
+    if (a.ok) continue;
+    printError(io, a.error.message.startsWith("node ") ? a.error.message : `node ${a.node}: ${a.error.message}`, a.error.hint);
+    const c = exitCodeFor(a.error.code);
+    if (rank(c) > rank(code)) code = c;
+  }
+  return code;
+}
+
+const STATUS_WORDS: Record<ComponentResult["status"], string> = { ok: "ok", unchanged: "unchanged", rolled_back: "rolled back", failed: "failed" };
+
+/** Prints per-component results as a table; returns 1 when any failed or was rolled back. */
+export function printResults(io: CliIO, service: string, results: ComponentResult[]): number {
+  const rows = results.map((r) => [service, r.component, paintState(io, STATUS_WORDS[r.status]), r.version || "-", r.message]);
+  io.out(renderTable(["SERVICE", "COMPONENT", "RESULT", "VERSION", "DETAIL"], rows, io.color));
+  return results.some((r) => r.status === "failed" || r.status === "rolled_back") ? EXIT.failed : EXIT.ok;
+}

@@ -1,0 +1,83 @@
+/**
+ * The shape of the agent config file (SPEC §3.2) as written in TOML. Strict:
+ * unknown keys are errors. Defaults, environment overrides and path
+ * resolution happen in agent-parse.ts; the environment override types are
+ * read from this schema, so a new key is overridable without more code.
+ */
+import * as v from "valibot";
+import { isDuration, parseDuration } from "../lib/duration.ts";
+import { NAME_RULE, NAME_RULE_TEXT } from "../lib/names.ts";
+import { hostPortProblem, isServerUrl, splitHostPort } from "./_paths.ts";
+
+const nonEmpty = v.pipe(v.string(), v.minLength(1, "must not be empty"));
+const duration = v.pipe(
+  v.string(),
+  v.check(isDuration, (i) => `${JSON.stringify(i.input)} is not a duration (write it as 500ms, 2s, 15m, 24h, 30d)`),
+);
+const positiveDuration = v.pipe(
+  duration,
+  v.check((s) => !isDuration(s) || parseDuration(s) > 0, "must be longer than 0"),
+);
+const name = v.pipe(
+  v.string(),
+  v.regex(NAME_RULE, (i) => `${JSON.stringify(i.input)} is not a valid name (${NAME_RULE_TEXT})`),
+);
+const listen = v.pipe(
+  v.string(),
+  v.check((s) => splitHostPort(s, { allowZero: true }) !== null, (i) => hostPortProblem(i.input as string)),
+);
+const serverUrl = v.pipe(
+  v.string(),
+  v.check(isServerUrl, (i) => `${JSON.stringify(i.input)} is not an https:// URL (http:// only for localhost)`),
+);
+
+/** The agent config file as written. `server`, `agent` and `database` are required. */
+export const AgentConfigSchema = v.strictObject({
+  server: v.strictObject({
+    listen,
+    tls_cert: nonEmpty,
+    tls_key: nonEmpty,
+    client_ca: v.optional(v.string()),
+  }),
+  agent: v.strictObject({
+    node_name: name,
+    srv_root: v.optional(nonEmpty),
+    runtime: v.optional(v.picklist(["podman"])),
+    // An extension of SPEC §3.2: the podman binary, a name looked up in PATH or a path.
+    podman: v.optional(nonEmpty),
+    stop_timeout: v.optional(duration),
+    podman_timeout: v.optional(positiveDuration),
+    pull_timeout: v.optional(positiveDuration),
+    lock_wait: v.optional(duration),
+  }),
+  database: v.strictObject({ path: nonEmpty }),
+  auth: v.optional(v.strictObject({ mode: v.optional(v.picklist(["local", "mcias"])) })),
+  mcias: v.optional(
+    v.strictObject({
+      server_url: serverUrl,
+      ca_cert: v.optional(v.string()),
+      cache_ttl: v.optional(duration),
+    }),
+  ),
+  monitor: v.optional(
+    v.strictObject({
+      resync: v.optional(positiveDuration),
+      alert_command: v.optional(v.array(v.string())),
+      cooldown: v.optional(duration),
+      flap_threshold: v.optional(v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(1, "must be at least 1"))),
+      flap_window: v.optional(positiveDuration),
+      retention: v.optional(positiveDuration),
+      reconcile: v.optional(v.boolean()),
+    }),
+  ),
+  registries: v.optional(
+    v.array(v.strictObject({ host: nonEmpty, username: nonEmpty, password_file: nonEmpty })),
+  ),
+  log: v.optional(v.strictObject({ level: v.optional(v.picklist(["debug", "info", "warn", "error"])) })),
+});
+
+/** The agent config file as written, after schema validation. */
+export type RawAgentConfig = v.InferOutput<typeof AgentConfigSchema>;
+
+/** The sections every agent config must have (they hold required keys). */
+export const REQUIRED_SECTIONS = ["server", "agent", "database"] as const;

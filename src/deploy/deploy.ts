@@ -1,0 +1,191 @@
+import { isMcpError, McpError, messageOf } from "../lib/errors.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { Logger } from "../lib/log.ts";
+import type { ContainerRuntime } from "../runtime/port.ts";
+import type { ComponentSpec, ImageInfo, ServiceDef } from "../runtime/types.ts";
+import { containerName, specHash, versionOf } from "../servicedef/index.ts";
+import {
+  appendEvent, beginDeployment, finishDeployment, getComponent, putComponent, upsertService, type Db,
+} from "../store/index.ts";
+import { observedStateOf } from "../monitor/state.ts";
+import { containerSpecFor, LABEL_SPEC } from "./containers.ts";
+import type { Locks } from "./lock.ts";
+import type { ComponentResult, DeployOutcome, Progress } from "./types.ts";
+import { waitForStart } from "./_wait.ts";
+
+/** What a deploy needs, passed in (STYLE habit 7). */
+export interface DeployDeps {
+  node: string;
+  runtime: ContainerRuntime;
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  locks: Locks;
+  stopTimeoutSec: number;
+  /** How long a new container may take to reach `running`. */
+  startTimeoutMs: number;
+  defaultLockWaitMs: number;
+  /** A podman auth file with registry credentials, when configured. */
+  authFile?: string;
+}
+
+export interface DeployRequest {
+  service: ServiceDef;
+  /** "" = every component */
+  component: string;
+  force: boolean;
+  lockWaitMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Deploys a service, or one component of it (SPEC §5.3). Components are done
+ * in definition order; a failure of one does not stop the others. Deploys of
+ * one service are serialized. The definition is trusted to have been
+ * validated (see validateDeployable).
+ */
+export async function deployService(deps: DeployDeps, req: DeployRequest, progress: (p: Progress) => void): Promise<DeployOutcome> {
+  const { service } = req;
+  const selected = selectComponents(service, req.component);
+  const release = await deps.locks.acquire(`service ${service.name}`, {
+    waitMs: req.lockWaitMs || deps.defaultLockWaitMs,
+    signal: req.signal,
+    onWait: (ms) => progress({ component: "", message: `waiting for another operation on ${service.name} (running for ${Math.round(ms / 1000)}s)` }),
+  });
+  try {
+    upsertService(deps.db, service.name, service.active, deps.clock.now());
+    const results: ComponentResult[] = [];
+    const warnings: string[] = [];
+    for (const spec of selected) {
+      results.push(await deployComponent(deps, service.name, spec, req.force, progress, warnings));
+    }
+    return { results, warnings };
+  } finally {
+    release();
+  }
+}
+
+/** The components a filter selects; a filter that matches nothing is refused. */
+export function selectComponents<T extends { name: string }>(service: { name: string; components: T[] }, component: string): T[] {
+  if (!component) return service.components;
+  const found = service.components.filter((c) => c.name === component);
+  if (found.length === 0) {
+    throw new McpError(
+      "invalid_argument",
+      `service ${service.name} has no component "${component}"`,
+      `its components: ${service.components.map((c) => c.name).join(", ") || "none"}`,
+    );
+  }
+  return found;
+}
+
+/**
+ * `localhost/…` (no port) names podman's local storage, not a registry: such
+ * images are built or imported on the node and a pull could only fail.
+ */
+export function isLocalOnly(image: string): boolean {
+  return image.startsWith("localhost/");
+}
+
+async function pullOrLocal(
+  deps: DeployDeps,
+  spec: ComponentSpec,
+  progress: (p: Progress) => void,
+  warnings: string[],
+): Promise<ImageInfo | string> {
+  if (isLocalOnly(spec.image)) {
+    const local = await deps.runtime.getImage(spec.image);
+    return local ?? `image ${spec.image} is not in this node's local storage (localhost/ images are never pulled)`;
+  }
+  progress({ component: spec.name, message: `pulling ${spec.image}` });
+  try {
+    return await deps.runtime.pull(spec.image, { authFile: deps.authFile });
+  } catch (err) {
+    const local = await deps.runtime.getImage(spec.image).catch(() => null);
+    if (local) {
+      const w = `${spec.name}: pull of ${spec.image} failed (${messageOf(err)}); deployed the local image`;
+      warnings.push(w);
+      deps.log.warn("pull failed, using the local image", { image: spec.image, error: messageOf(err) });
+      return local;
+    }
+    return `pull failed: ${messageOf(err)}`;
+  }
+}
+
+async function deployComponent(
+  deps: DeployDeps,
+  service: string,
+  spec: ComponentSpec,
+  force: boolean,
+  progress: (p: Progress) => void,
+  warnings: string[],
+): Promise<ComponentResult> {
+  const { runtime, db, clock } = deps;
+  const name = containerName(service, spec.name);
+  const version = versionOf(spec.image);
+  const hash = specHash(spec);
+  const result = (status: ComponentResult["status"], message: string): ComponentResult => ({
+    component: spec.name, status, message, version, containerName: name,
+  });
+
+  // Step 2: pull first; a failed pull changes nothing.
+  const image = await pullOrLocal(deps, spec, progress, warnings);
+  if (typeof image === "string") {
+    appendEvent(db, { time: clock.now(), service, component: spec.name, kind: "deploy-failed", message: image });
+    return result("failed", image);
+  }
+
+  const existing = await runtime.inspect(name);
+  if (!force && existing && existing.state === "running" && existing.labels[LABEL_SPEC] === hash && existing.imageId === image.id) {
+    const rec = getComponent(db, service, spec.name);
+    if (rec && rec.specHash === hash && rec.desired === "running") {
+      return result("unchanged", "already running this spec and image");
+    }
+  }
+
+  // Step 3: record the deployment before touching containers.
+  const deploymentId = beginDeployment(db, { service, component: spec.name, spec, specHash: hash, imageDigest: image.digest, version }, clock.now());
+  try {
+    progress({ component: spec.name, message: `replacing container ${name}` });
+    // Step 4: stop and remove the old container; create and start the new one.
+    if (existing) {
+      if (existing.state === "running") await runtime.stop(name, deps.stopTimeoutSec);
+      await runtime.remove(name);
+    }
+    const id = await runtime.run(containerSpecFor(deps.node, service, spec));
+    const started = await waitForStart(runtime, name, deps.startTimeoutMs);
+    if (!started || started.state !== "running") {
+      const why = !started
+        ? "the container disappeared after start"
+        : started.state === "exited"
+          ? `the container exited at once (exit code ${started.exitCode})`
+          : `the container did not reach running within ${Math.round(deps.startTimeoutMs / 1000)}s (state ${started.state})`;
+      throw new McpError("failed_precondition", why);
+    }
+    // Step 6: record the outcome.
+    const now = clock.now();
+    putComponent(db, {
+      service, name: spec.name, spec, specHash: hash, desired: "running", observed: "running", version,
+      imageDigest: image.digest, containerId: id, containerName: name, deployedAt: now,
+    }, now);
+    finishDeployment(db, deploymentId, "ok", "", now);
+    appendEvent(db, { time: now, service, component: spec.name, kind: "deployed", message: `${version} (${image.digest.slice(0, 19)})` });
+    return result("ok", `running ${version}`);
+  } catch (err) {
+    const message = isMcpError(err) ? err.message : `internal error: ${messageOf(err)}`;
+    if (!isMcpError(err)) deps.log.error("deploy failed", { service, component: spec.name, error: err instanceof Error ? err.stack : String(err) });
+    const now = clock.now();
+    finishDeployment(db, deploymentId, "failed", message, now);
+    appendEvent(db, { time: now, service, component: spec.name, kind: "deploy-failed", message });
+    // Keep the registry truthful about what is there now; the previous spec stays recorded.
+    const after = await runtime.inspect(name).catch(() => null);
+    const rec = getComponent(db, service, spec.name);
+    const observed = observedStateOf(after, "running");
+    // A first deploy that failed is still recorded, so that status shows it as drift.
+    putComponent(db, rec ? { ...rec, observed, containerId: after?.id ?? "" } : {
+      service, name: spec.name, spec, specHash: hash, desired: "running", observed, version,
+      imageDigest: image.digest, containerId: after?.id ?? "", containerName: name, deployedAt: now,
+    }, now);
+    return result("failed", message);
+  }
+}

@@ -1,0 +1,63 @@
+import { McpError } from "../lib/errors.ts";
+
+/** Releases a held lock. Idempotent. */
+export type Release = () => void;
+
+/**
+ * Per-key FIFO locks: operations on one service are serialized, different
+ * services run in parallel. A waiter gives up after `waitMs` with
+ * deadline_exceeded, and is told (once) that it is waiting.
+ */
+export interface Locks {
+  acquire(key: string, opts: { waitMs: number; onWait?: (heldForMs: number) => void; signal?: AbortSignal }): Promise<Release>;
+  /** True while someone holds the key. */
+  isHeld(key: string): boolean;
+}
+
+export function createLocks(now: () => number = Date.now): Locks {
+  const tails = new Map<string, { done: Promise<void>; since: number }>();
+
+  return {
+    isHeld: (key) => tails.has(key),
+    async acquire(key, opts) {
+      const prev = tails.get(key);
+      let release!: () => void;
+      const done = new Promise<void>((r) => (release = r));
+      const mine = { done, since: 0 };
+      tails.set(key, mine);
+      const free = () => {
+        release();
+        if (tails.get(key) === mine) tails.delete(key);
+      };
+      if (prev) {
+        opts.onWait?.(now() - prev.since);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const cleanup = new AbortController();
+        const gaveUp = new Promise<"timeout" | "aborted">((resolve) => {
+          timer = setTimeout(() => resolve("timeout"), opts.waitMs);
+          opts.signal?.addEventListener("abort", () => resolve("aborted"), { once: true, signal: cleanup.signal });
+        });
+        const got = await Promise.race([prev.done.then(() => "ok" as const), gaveUp]);
+        clearTimeout(timer);
+        cleanup.abort();
+        if (got !== "ok") {
+          // Keep the queue intact: whoever waits behind us waits for the one ahead of us.
+          prev.done.then(free);
+          if (got === "aborted") throw new McpError("aborted", `gave up waiting for ${key}: the request was cancelled`);
+          throw new McpError(
+            "deadline_exceeded",
+            `another operation on ${key} is still running after ${Math.round(opts.waitMs / 1000)}s`,
+            "try again when it has finished (mcp status shows it)",
+          );
+        }
+      }
+      mine.since = now();
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        free();
+      };
+    },
+  };
+}

@@ -1,0 +1,24 @@
+/** The outcome class of one component's operation. */
+export type ResultStatus = "ok" | "unchanged" | "rolled_back" | "failed";
+
+/** The outcome of an operation (deploy, stop, start, restart) on one component. */
+export interface ComponentResult {
+  component: string;
+  status: ResultStatus;
+  /** For the operator: what happened or what went wrong. */
+  message: string;
+  version: string;
+  containerName: string;
+}
+
+/** A deploy's result: every selected component, plus warnings. */
+export interface DeployOutcome {
+  results: ComponentResult[];
+  warnings: string[];
+}
+
+/** A step worth showing while a deploy runs (lock waits, pulls). */
+export interface Progress {
+  component: string;
+  message: string;
+}

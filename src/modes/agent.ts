@@ -1,0 +1,112 @@
+import { defineCommand } from "citty";
+import { createConsola, type LogObject } from "consola";
+import { checkEnvironment, createHandlers, startAgentServer } from "../agent/index.ts";
+import type { CliIO } from "../cli/io.ts";
+import { readAgentConfig, type AgentConfig } from "../config/index.ts";
+import { createLocks, type DeployDeps } from "../deploy/index.ts";
+import { systemClock } from "../lib/clock.ts";
+import { McpError } from "../lib/errors.ts";
+import { formatContext, type Logger } from "../lib/log.ts";
+import { refreshObserved } from "../monitor/index.ts";
+import { createPodmanRuntime, createRunner } from "../podman/index.ts";
+import { failPendingDeployments, openDb } from "../store/index.ts";
+import pkg from "../../package.json" with { type: "json" };
+
+const LEVELS = { error: 0, warn: 1, info: 3, debug: 4 } as const;
+
+/**
+ * The agent's root logger: one line per event on stderr, `time level message
+ * key=value…`, no colour (journald keeps it as is).
+ */
+function createAgentLogger(level: AgentConfig["log"]["level"], write: (line: string) => void): Logger {
+  const consola = createConsola({
+    level: LEVELS[level],
+    reporters: [
+      {
+        log(o: LogObject) {
+          const [msg, ctx] = o.args as [string, Record<string, unknown> | undefined];
+          write(`${o.date.toISOString()} ${o.type} ${msg}${formatContext(ctx)}\n`);
+        },
+      },
+    ],
+  });
+  return {
+    debug: (m, c) => consola.debug(m, c),
+    info: (m, c) => consola.info(m, c),
+    warn: (m, c) => consola.warn(m, c),
+    error: (m, c) => consola.error(m, c),
+  };
+}
+
+/** Runs the agent until SIGINT or SIGTERM. Containers are never stopped on the way out. */
+export async function runAgent(io: CliIO, configPath: string): Promise<number> {
+  const cfg = await readAgentConfig(configPath, { home: io.env.HOME ?? "", env: io.env });
+  const log = createAgentLogger(cfg.log.level, io.err);
+  const runner = createRunner({ bin: cfg.agent.podman, log });
+  const runtime = createPodmanRuntime({ runner, timeouts: { callMs: cfg.agent.podmanTimeoutMs, pullMs: cfg.agent.pullTimeoutMs } });
+
+  const problems = await checkEnvironment({ env: io.env, uid: io.uid, runtime });
+  if (problems.length > 0) {
+    throw new McpError("failed_precondition", `the agent cannot start: ${problems.join("; ")}`, "fix the environment (see RUNBOOK.md, \"Agent does not start\") and start it again");
+  }
+
+  const db = openDb(cfg.database.path);
+  const clock = systemClock;
+  const stale = failPendingDeployments(db, "the agent stopped during this deploy", clock.now());
+  if (stale > 0) log.warn("marked interrupted deployments failed", { count: stale });
+
+  const deps: DeployDeps = {
+    node: cfg.agent.nodeName,
+    runtime,
+    db,
+    clock,
+    log,
+    locks: createLocks(),
+    stopTimeoutSec: Math.ceil(cfg.agent.stopTimeoutMs / 1000),
+    startTimeoutMs: 30_000,
+    defaultLockWaitMs: cfg.agent.lockWaitMs,
+  };
+  await refreshObserved(runtime, db, clock);
+
+  const server = await startAgentServer({
+    listen: cfg.server.listen,
+    tlsCert: cfg.server.tlsCert,
+    tlsKey: cfg.server.tlsKey,
+    clientCa: cfg.server.clientCa,
+    authMode: cfg.auth.mode,
+    api: createHandlers(deps),
+    db,
+    clock,
+    log,
+  });
+  log.info("agent serving", { node: cfg.agent.nodeName, listen: cfg.server.listen, port: server.port, version: pkg.version });
+
+  const stop = new AbortController();
+  const onSignal = (sig: string) => () => {
+    log.info("shutting down", { signal: sig });
+    stop.abort();
+  };
+  process.once("SIGINT", onSignal("SIGINT"));
+  process.once("SIGTERM", onSignal("SIGTERM"));
+  await new Promise<void>((resolve) => stop.signal.addEventListener("abort", () => resolve(), { once: true }));
+  await server.close();
+  db.close();
+  return 0;
+}
+
+/** `mcp agent …`: run the agent (the default), or manage the node's setup. */
+export function agentCommand(io: CliIO) {
+  return defineCommand({
+    meta: { name: "agent", description: "The node agent: run it (default), or init / token on the node" },
+    default: "run",
+    subCommands: {
+      run: defineCommand({
+        meta: { name: "run", description: "Run the agent (what `mcp agent --config <file>` does)" },
+        args: { config: { type: "string", description: "the agent's config", default: "/srv/mcp/mcp-agent.toml", valueHint: "path" } },
+        run: ({ args }) => runAgent(io, args.config),
+      }),
+      init: () => import("../cli/commands/agent/init.ts").then((m) => m.default(io)),
+      token: () => import("../cli/commands/agent/token.ts").then((m) => m.default(io)),
+    },
+  });
+}

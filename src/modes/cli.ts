@@ -1,0 +1,45 @@
+import { defineCommand } from "citty";
+import pkg from "../../package.json" with { type: "json" };
+import { runCli } from "../cli/boundary.ts";
+import type { CliIO } from "../cli/io.ts";
+
+/** The process's side of the CLI: streams, environment, terminal. */
+function processIO(): CliIO {
+  const isTTY = !!process.stdout.isTTY;
+  return {
+    env: { ...process.env },
+    out: (t) => void process.stdout.write(t),
+    err: (t) => void process.stderr.write(t),
+    readStdin: () => Bun.stdin.text(),
+    isTTY,
+    color: isTTY && !process.env.NO_COLOR,
+    cwd: process.cwd(),
+    uid: process.getuid?.() ?? 0,
+  };
+}
+
+/** The citty root; every subcommand is loaded lazily from a literal path (the compiled binary needs literals). */
+export function createRoot(io: CliIO) {
+  return defineCommand({
+    meta: { name: "mcp", version: pkg.version, description: "Control plane for containers on a small fleet of rootless podman nodes" },
+    subCommands: {
+      deploy: () => import("../cli/commands/deploy.ts").then((m) => m.default(io)),
+      stop: () => import("../cli/commands/stop.ts").then((m) => m.default(io)),
+      start: () => import("../cli/commands/start.ts").then((m) => m.default(io)),
+      restart: () => import("../cli/commands/restart.ts").then((m) => m.default(io)),
+      list: () => import("../cli/commands/list.ts").then((m) => m.default(io)),
+      ps: () => import("../cli/commands/ps.ts").then((m) => m.default(io)),
+      status: () => import("../cli/commands/status.ts").then((m) => m.default(io)),
+      login: () => import("../cli/commands/login.ts").then((m) => m.default(io)),
+      node: () => import("../cli/commands/node/index.ts").then((m) => m.default(io)),
+      agent: () => import("./agent.ts").then((m) => m.agentCommand(io)),
+      version: () => import("../cli/commands/version.ts").then((m) => m.default(io)),
+    },
+  });
+}
+
+/** Runs the CLI on argv; resolves to the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const io = processIO();
+  return runCli(createRoot(io), argv, io);
+}

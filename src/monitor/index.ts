@@ -1,0 +1,2 @@
+export { isDrift, observedStateOf } from "./state.ts";
+export { refreshObserved } from "./refresh.ts";

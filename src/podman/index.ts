@@ -1,0 +1,18 @@
+/**
+ * The podman adapter's public face: the runtime factory, the runner (also
+ * used by the events watcher) and the pure argv builders and parsers.
+ */
+export { createPodmanRuntime, type PodmanRuntimeOptions, type PodmanTimeouts } from "./runtime.ts";
+export {
+  createRunner,
+  redactArgv,
+  RunnerError,
+  type RunOptions,
+  type RunResult,
+  type Runner,
+  type RunnerOptions,
+  type StreamHandle,
+  type StreamOptions,
+} from "./runner.ts";
+export * as podmanArgs from "./args.ts";
+export { mapState, parseImageInspect, parseInspect, parsePs, parseVersion, type ParsedImage } from "./parse.ts";

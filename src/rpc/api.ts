@@ -1,0 +1,79 @@
+import type { ComponentResult, DeployOutcome, Progress } from "../deploy/types.ts";
+import type { ServiceDef } from "../runtime/types.ts";
+import type { DeploymentRecord, EventRecord, ServiceRecord } from "../store/index.ts";
+
+/**
+ * The agent's API in domain terms. src/rpc/ converts it to and from the
+ * generated messages; the agent implements it, the CLI calls it.
+ */
+
+export interface Target {
+  service: string;
+  /** "" = every component */
+  component: string;
+}
+
+export interface DeployInput {
+  service: ServiceDef;
+  component: string;
+  force: boolean;
+  lockWaitMs: number;
+}
+
+export interface ServicesReport {
+  node: string;
+  services: ServiceRecord[];
+}
+
+export interface LiveComponent {
+  service: string;
+  component: string;
+  containerName: string;
+  state: string;
+  image: string;
+  version: string;
+  /** Unix ms; 0 when not running */
+  startedAt: number;
+  desired: string;
+}
+
+export interface LiveReport {
+  node: string;
+  now: number;
+  components: LiveComponent[];
+}
+
+export interface ComponentStatusView {
+  service: string;
+  component: string;
+  desired: string;
+  observed: string;
+  version: string;
+  drift: boolean;
+  lastDeployment: DeploymentRecord | null;
+}
+
+export interface StatusReport {
+  node: string;
+  components: ComponentStatusView[];
+  events: EventRecord[];
+}
+
+/** Who is calling, from where; handed to every handler. */
+export interface CallContext {
+  method: string;
+  identity: { name: string; role: string };
+  peer: string;
+  signal: AbortSignal;
+}
+
+/** What the agent serves. Methods not listed answer UNIMPLEMENTED. */
+export interface AgentApi {
+  deploy(input: DeployInput, ctx: CallContext, progress: (p: Progress) => void): Promise<DeployOutcome>;
+  stopService(target: Target, ctx: CallContext): Promise<ComponentResult[]>;
+  startService(target: Target, ctx: CallContext): Promise<ComponentResult[]>;
+  restartService(target: Target, ctx: CallContext): Promise<ComponentResult[]>;
+  listServices(ctx: CallContext): Promise<ServicesReport>;
+  liveCheck(ctx: CallContext): Promise<LiveReport>;
+  getServiceStatus(req: { service: string; eventLimit: number }, ctx: CallContext): Promise<StatusReport>;
+}

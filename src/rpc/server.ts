@@ -1,0 +1,177 @@
+import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import {
+  DeployResponseSchema, GetServiceStatusResponseSchema, ListServicesResponseSchema, LiveCheckResponseSchema,
+  RestartServiceResponseSchema, StartServiceResponseSchema, StopServiceResponseSchema,
+  type DeployRequest, type GetServiceStatusRequest, type RestartServiceRequest, type StartServiceRequest, type StopServiceRequest,
+} from "../gen/mcp/v1/agent_pb.ts";
+import { McpError } from "../lib/errors.ts";
+import type { Logger } from "../lib/log.ts";
+import type { AgentApi, CallContext } from "./api.ts";
+import {
+  deploymentToProto, eventToProto, resultToProto, serviceDefFromProto, serviceRecordToProto,
+} from "./convert.ts";
+import { grpcServiceDefinition, listRpcMethods } from "./service.ts";
+import { toServiceError } from "./status.ts";
+
+/** One audited call. */
+export interface AuditEntry {
+  time: number;
+  method: string;
+  identity: string;
+  peer: string;
+  outcome: string;
+  durationMs: number;
+}
+
+export interface RpcServerOptions {
+  api: AgentApi;
+  /** Checks the bearer token (null when absent) for a method; returns the caller or throws McpError. */
+  authenticate(token: string | null, method: string): Promise<{ name: string; role: string }>;
+  audit(entry: AuditEntry): void;
+  log: Logger;
+}
+
+type Call = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown>;
+
+function bearer(md: grpc.Metadata): string | null {
+  const v = md.get("authorization")[0];
+  if (typeof v !== "string") return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(v);
+  return m ? m[1]! : null;
+}
+
+const STATUS_NAMES = Object.fromEntries(Object.entries(grpc.status).filter(([, v]) => typeof v === "number").map(([k, v]) => [v, k]));
+
+/**
+ * Builds the grpc-js server for the agent: every RPC of the descriptor is
+ * authenticated, authorized and audited here; implemented ones are handed to
+ * `api` in domain terms, the rest answer UNIMPLEMENTED.
+ */
+export function createRpcServer(opts: RpcServerOptions): grpc.Server {
+  const server = new grpc.Server({ "grpc.max_receive_message_length": 8 * 1024 * 1024 });
+  const { api, log } = opts;
+
+  async function begin(method: string, call: Call, signal: AbortSignal): Promise<CallContext> {
+    const identity = await opts.authenticate(bearer(call.metadata), method);
+    return { method, identity, peer: call.getPeer(), signal };
+  }
+
+  function finish(method: string, started: number, identity: string, peer: string, err: unknown): Partial<grpc.ServiceError> | null {
+    const se = err === undefined ? null : toServiceError(err);
+    if (err !== undefined && !(err instanceof McpError)) {
+      log.error("internal error", { method, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+    }
+    const outcome = se ? STATUS_NAMES[se.code ?? 2] ?? "UNKNOWN" : "OK";
+    opts.audit({ time: started, method, identity, peer, outcome, durationMs: Date.now() - started });
+    return se;
+  }
+
+  function unary<Req, Res>(method: string, fn: (req: Req, ctx: CallContext) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+    return (call, callback) => {
+      const started = Date.now();
+      const ac = new AbortController();
+      call.on("cancelled", () => ac.abort());
+      let who = "-";
+      (async () => {
+        const ctx = await begin(method, call as Call, ac.signal);
+        who = ctx.identity.name;
+        return fn(call.request, ctx);
+      })().then(
+        (res) => {
+          finish(method, started, who, call.getPeer(), undefined);
+          callback(null, res);
+        },
+        (err) => callback(finish(method, started, who, call.getPeer(), err)!),
+      );
+    };
+  }
+
+  function serverStream<Req, Res>(method: string, fn: (req: Req, ctx: CallContext, write: (r: Res) => void) => Promise<void>): grpc.handleServerStreamingCall<Req, Res> {
+    return (call) => {
+      const started = Date.now();
+      const ac = new AbortController();
+      call.on("cancelled", () => ac.abort());
+      let who = "-";
+      (async () => {
+        const ctx = await begin(method, call as Call, ac.signal);
+        who = ctx.identity.name;
+        await fn(call.request, ctx, (r) => call.write(r));
+      })().then(
+        () => {
+          finish(method, started, who, call.getPeer(), undefined);
+          call.end();
+        },
+        (err) => call.emit("error", finish(method, started, who, call.getPeer(), err)!),
+      );
+    };
+  }
+
+  function respond<S extends DescMessage>(schema: S) {
+    return (init: Parameters<typeof create<S>>[1]) => create(schema, init) as MessageShape<S>;
+  }
+
+  const handlers: Record<string, grpc.UntypedHandleCall> = {
+    Deploy: serverStream<DeployRequest, unknown>("Deploy", async (req, ctx, write) => {
+      const out = await api.deploy(
+        { service: serviceDefFromProto(req.service), component: req.component, force: req.force, lockWaitMs: req.lockWaitMs },
+        ctx,
+        (p) => write(create(DeployResponseSchema, { kind: { case: "progress", value: p } })),
+      );
+      write(create(DeployResponseSchema, { kind: { case: "result", value: { results: out.results.map(resultToProto), warnings: out.warnings } } }));
+    }),
+    StopService: unary("StopService", async (req: StopServiceRequest, ctx) =>
+      respond(StopServiceResponseSchema)({ results: (await api.stopService(req, ctx)).map(resultToProto) })),
+    StartService: unary("StartService", async (req: StartServiceRequest, ctx) =>
+      respond(StartServiceResponseSchema)({ results: (await api.startService(req, ctx)).map(resultToProto) })),
+    RestartService: unary("RestartService", async (req: RestartServiceRequest, ctx) =>
+      respond(RestartServiceResponseSchema)({ results: (await api.restartService(req, ctx)).map(resultToProto) })),
+    ListServices: unary("ListServices", async (_req: unknown, ctx) => {
+      const r = await api.listServices(ctx);
+      return respond(ListServicesResponseSchema)({ node: r.node, services: r.services.map(serviceRecordToProto) });
+    }),
+    LiveCheck: unary("LiveCheck", async (_req: unknown, ctx) => {
+      const r = await api.liveCheck(ctx);
+      return respond(LiveCheckResponseSchema)({
+        node: r.node,
+        nowMs: BigInt(r.now),
+        components: r.components.map((c) => ({ ...c, startedAtMs: BigInt(c.startedAt) })),
+      });
+    }),
+    GetServiceStatus: unary("GetServiceStatus", async (req: GetServiceStatusRequest, ctx) => {
+      const r = await api.getServiceStatus({ service: req.service, eventLimit: req.eventLimit }, ctx);
+      return respond(GetServiceStatusResponseSchema)({
+        node: r.node,
+        components: r.components.map((c) => ({ ...c, lastDeployment: c.lastDeployment ? deploymentToProto(c.lastDeployment) : undefined })),
+        events: r.events.map(eventToProto),
+      });
+    }),
+  };
+
+  for (const m of listRpcMethods()) {
+    if (handlers[m.name]) continue;
+    const notYet = async (_req: unknown, ctx: CallContext): Promise<never> => {
+      throw new McpError("unimplemented", `${m.name} is not implemented by this agent (${ctx.method})`, "upgrade the agent");
+    };
+    if (m.clientStreaming) {
+      handlers[m.name] = ((call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        call.on("data", () => {});
+        unary(m.name, notYet)(call as unknown as grpc.ServerUnaryCall<unknown, unknown>, callback);
+      }) as grpc.UntypedHandleCall;
+    } else if (m.serverStreaming) {
+      handlers[m.name] = serverStream(m.name, notYet);
+    } else {
+      handlers[m.name] = unary(m.name, notYet);
+    }
+  }
+
+  server.addService(grpcServiceDefinition(), handlers);
+  return server;
+}
+
+/** Starts listening on host:port with the given credentials; resolves to the bound port. */
+export function listen(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port)));
+  });
+}

@@ -1,0 +1,3 @@
+export type { ContainerRuntime, PullOptions } from "./port.ts";
+export * from "./types.ts";
+export { FakeRuntime } from "./fake.ts";

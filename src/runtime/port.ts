@@ -1,0 +1,47 @@
+import type { ContainerDetails, ContainerSpec, ImageInfo, ObservedContainer } from "./types.ts";
+
+/** Options of a pull. */
+export interface PullOptions {
+  /** A podman auth file (registry credentials); never logged. */
+  authFile?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * THE PORT: what mcp needs from a container runtime. Podman is one adapter
+ * (src/podman/), FakeRuntime another (tests). Errors are McpError:
+ * `not_found` for a missing container or image, `unavailable` when the runtime
+ * cannot be reached, `deadline_exceeded` when a call hangs past its timeout,
+ * `failed_precondition` for a refused operation (name in use, pull refused).
+ */
+export interface ContainerRuntime {
+  /** The runtime's version string. Fails `unavailable` when the runtime does not answer. */
+  version(): Promise<string>;
+
+  /** Pulls an image and returns it. Not idempotent in cost, idempotent in effect. Fails `failed_precondition` when the pull is refused or the image does not exist. */
+  pull(image: string, opts?: PullOptions): Promise<ImageInfo>;
+
+  /** The local image for a reference, or null when it is not present. */
+  getImage(image: string): Promise<ImageInfo | null>;
+
+  /** Every container (running or not). `labels` keeps only containers carrying all of them. */
+  list(filter?: { labels?: Record<string, string> }): Promise<ObservedContainer[]>;
+
+  /** Full details of a container by name or id, or null when there is none. */
+  inspect(nameOrId: string): Promise<ContainerDetails | null>;
+
+  /** Creates and starts a container; returns its id. Fails `already_exists` when the name is taken. */
+  run(spec: ContainerSpec): Promise<string>;
+
+  /** Starts a stopped container. Idempotent (running stays running). Fails `not_found`. */
+  start(name: string): Promise<void>;
+
+  /** Stops a container, waiting up to timeoutSec before killing it. Idempotent. Fails `not_found`. */
+  stop(name: string, timeoutSec: number): Promise<void>;
+
+  /** Restarts a container (running or not). Fails `not_found`. */
+  restart(name: string, timeoutSec: number): Promise<void>;
+
+  /** Removes a container, stopping it first if needed. Idempotent: returns false when there was none. */
+  remove(name: string): Promise<boolean>;
+}

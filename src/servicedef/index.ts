@@ -1,0 +1,16 @@
+/**
+ * Service definition files (SPEC §2): the operator's declared intent, one
+ * TOML file per service. Pure parse (TOML → strict schema → normalize →
+ * rules) beside thin readers; the names derived from a definition (container
+ * names, versions, spec hashes); and the targeted edit behind `mcp stop|start`.
+ */
+export { setActive } from "./active.ts";
+export { canonicalJson, specHash } from "./hash.ts";
+export { containerName, isFloatingImage, versionOf } from "./identity.ts";
+export { normalizeServiceDef } from "./normalize.ts";
+export { parseServiceDef, type ParsedServiceDef } from "./parse.ts";
+export { loadServiceDef, readServiceDef, readServiceDefs, serviceDefPath, setActiveInFile } from "./read.ts";
+export { serviceDefToToml } from "./render.ts";
+export { checkServiceDef, type Remark, type RuleOptions } from "./rules.ts";
+export { HEALTH_DEFAULTS, RESTART_POLICY, ServiceDefSchema, type RawServiceDef } from "./schema.ts";
+export { writeFileAtomic } from "../config/index.ts";

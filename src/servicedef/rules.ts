@@ -1,0 +1,45 @@
+import type { KeyPath, Problem } from "../config/index.ts";
+import type { ServiceDef } from "../runtime/types.ts";
+import { isFloatingImage } from "./identity.ts";
+
+/** A remark about a definition that does not stop it from being used. */
+export interface Remark {
+  path: KeyPath;
+  message: string;
+}
+
+/** Options of the definition rules. */
+export interface RuleOptions {
+  /** The name the definition must have (its file name without `.toml`); unset = no check. */
+  expectName?: string;
+}
+
+/**
+ * Cross-field rules checked after normalization: component names unique, the
+ * name matching the file's. Returns the problems (errors) and the warnings
+ * (images without a pinned tag, which deploy but are not reproducible).
+ */
+export function checkServiceDef(def: ServiceDef, opts: RuleOptions = {}): { problems: Problem[]; warnings: Remark[] } {
+  const problems: Problem[] = [];
+  const warnings: Remark[] = [];
+  if (opts.expectName !== undefined && def.name !== opts.expectName) {
+    problems.push({
+      path: ["name"],
+      message: `${JSON.stringify(def.name)} does not match the file name ${opts.expectName}.toml; rename the file or change the name`,
+    });
+  }
+  const seen = new Map<string, number>();
+  def.components.forEach((c, i) => {
+    const first = seen.get(c.name);
+    if (first === undefined) seen.set(c.name, i);
+    else problems.push({ path: ["components", i, "name"], message: `${JSON.stringify(c.name)} is already used by components[${first}]` });
+    if (isFloatingImage(c.image)) {
+      const why = c.image.endsWith(":latest") ? "uses the moving tag latest" : "has no tag, so it means latest";
+      warnings.push({
+        path: ["components", i, "image"],
+        message: `${JSON.stringify(c.image)} ${why}; deploys are not reproducible (pin a version tag or a digest)`,
+      });
+    }
+  });
+  return { problems, warnings };
+}

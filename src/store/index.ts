@@ -1,0 +1,5 @@
+export { openDb, type Db } from "./db.ts";
+export * from "./services.ts";
+export * from "./deployments.ts";
+export * from "./events.ts";
+export * from "./tokens.ts";

@@ -1,0 +1,67 @@
+/**
+ * The registry's schema, as an append-only list: never edit a shipped entry,
+ * add a new one. `PRAGMA user_version` records how many have been applied.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: the registry
+  `
+  CREATE TABLE services (
+    name        TEXT PRIMARY KEY,
+    active      INTEGER NOT NULL DEFAULT 1,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+  );
+  CREATE TABLE components (
+    service         TEXT NOT NULL REFERENCES services(name) ON DELETE CASCADE,
+    name            TEXT NOT NULL,
+    spec_json       TEXT NOT NULL,
+    spec_hash       TEXT NOT NULL,
+    desired         TEXT NOT NULL CHECK (desired IN ('running','stopped','ignore')),
+    observed        TEXT NOT NULL DEFAULT 'unknown'
+                    CHECK (observed IN ('running','stopped','exited','paused','removed','unknown')),
+    version         TEXT NOT NULL DEFAULT '',
+    image_digest    TEXT NOT NULL DEFAULT '',
+    container_id    TEXT NOT NULL DEFAULT '',
+    container_name  TEXT NOT NULL,
+    observed_at     INTEGER NOT NULL DEFAULT 0,
+    deployed_at     INTEGER NOT NULL DEFAULT 0,
+    updated_at      INTEGER NOT NULL,
+    PRIMARY KEY (service, name)
+  );
+  CREATE TABLE deployments (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    service       TEXT NOT NULL,
+    component     TEXT NOT NULL,
+    spec_json     TEXT NOT NULL,
+    spec_hash     TEXT NOT NULL,
+    image_digest  TEXT NOT NULL DEFAULT '',
+    version       TEXT NOT NULL DEFAULT '',
+    started_at    INTEGER NOT NULL,
+    finished_at   INTEGER NOT NULL DEFAULT 0,
+    outcome       TEXT NOT NULL DEFAULT 'pending'
+                  CHECK (outcome IN ('pending','ok','failed','rolled_back')),
+    message       TEXT NOT NULL DEFAULT ''
+  );
+  CREATE INDEX deployments_by_component ON deployments(service, component, id);
+  CREATE TABLE events (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    time       INTEGER NOT NULL,
+    service    TEXT NOT NULL DEFAULT '',
+    component  TEXT NOT NULL DEFAULT '',
+    kind       TEXT NOT NULL,
+    message    TEXT NOT NULL DEFAULT ''
+  );
+  CREATE INDEX events_by_time ON events(time);
+  CREATE INDEX events_by_service ON events(service, id);
+  CREATE TABLE tokens (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    name          TEXT NOT NULL UNIQUE,
+    role          TEXT NOT NULL,
+    hash          TEXT NOT NULL UNIQUE,
+    created_at    INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL DEFAULT 0,
+    last_used_at  INTEGER NOT NULL DEFAULT 0,
+    revoked_at    INTEGER NOT NULL DEFAULT 0
+  );
+  `,
+];
