@@ -1,4 +1,4 @@
-import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import {
   DeployResponseSchema, GetServiceStatusResponseSchema, ListServicesResponseSchema, LiveCheckResponseSchema,
@@ -107,10 +107,6 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
     };
   }
 
-  function respond<S extends DescMessage>(schema: S) {
-    return (init: Parameters<typeof create<S>>[1]) => create(schema, init) as MessageShape<S>;
-  }
-
   const handlers: Record<string, grpc.UntypedHandleCall> = {
     Deploy: serverStream<DeployRequest, unknown>("Deploy", async (req, ctx, write) => {
       const out = await api.deploy(
@@ -121,18 +117,18 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
       write(create(DeployResponseSchema, { kind: { case: "result", value: { results: out.results.map(resultToProto), warnings: out.warnings } } }));
     }),
     StopService: unary("StopService", async (req: StopServiceRequest, ctx) =>
-      respond(StopServiceResponseSchema)({ results: (await api.stopService(req, ctx)).map(resultToProto) })),
+      create(StopServiceResponseSchema, { results: (await api.stopService(req, ctx)).map(resultToProto) })),
     StartService: unary("StartService", async (req: StartServiceRequest, ctx) =>
-      respond(StartServiceResponseSchema)({ results: (await api.startService(req, ctx)).map(resultToProto) })),
+      create(StartServiceResponseSchema, { results: (await api.startService(req, ctx)).map(resultToProto) })),
     RestartService: unary("RestartService", async (req: RestartServiceRequest, ctx) =>
-      respond(RestartServiceResponseSchema)({ results: (await api.restartService(req, ctx)).map(resultToProto) })),
+      create(RestartServiceResponseSchema, { results: (await api.restartService(req, ctx)).map(resultToProto) })),
     ListServices: unary("ListServices", async (_req: unknown, ctx) => {
       const r = await api.listServices(ctx);
-      return respond(ListServicesResponseSchema)({ node: r.node, services: r.services.map(serviceRecordToProto) });
+      return create(ListServicesResponseSchema, { node: r.node, services: r.services.map(serviceRecordToProto) });
     }),
     LiveCheck: unary("LiveCheck", async (_req: unknown, ctx) => {
       const r = await api.liveCheck(ctx);
-      return respond(LiveCheckResponseSchema)({
+      return create(LiveCheckResponseSchema, {
         node: r.node,
         nowMs: BigInt(r.now),
         components: r.components.map((c) => ({ ...c, startedAtMs: BigInt(c.startedAt) })),
@@ -140,7 +136,7 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
     }),
     GetServiceStatus: unary("GetServiceStatus", async (req: GetServiceStatusRequest, ctx) => {
       const r = await api.getServiceStatus({ service: req.service, eventLimit: req.eventLimit }, ctx);
-      return respond(GetServiceStatusResponseSchema)({
+      return create(GetServiceStatusResponseSchema, {
         node: r.node,
         components: r.components.map((c) => ({ ...c, lastDeployment: c.lastDeployment ? deploymentToProto(c.lastDeployment) : undefined })),
         events: r.events.map(eventToProto),

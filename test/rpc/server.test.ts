@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import * as grpc from "@grpc/grpc-js";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as tls from "node:tls";
+import { createHandlers, startAgentServer, type RunningServer } from "../../src/agent/index.ts";
+import { createCa, createToken, issueCert } from "../../src/auth/index.ts";
+import { createLocks } from "../../src/deploy/index.ts";
+import { isMcpError } from "../../src/lib/errors.ts";
+import { silentLogger } from "../../src/lib/log.ts";
+import { createAgentClient, listRpcMethods, SERVICE_NAME } from "../../src/rpc/index.ts";
+import { FakeRuntime } from "../../src/runtime/index.ts";
+import { openDb } from "../../src/store/index.ts";
+import { tempDir } from "../support/mcp.ts";
+
+// A real TLS gRPC server on port 0 with certificates made here, over the fake runtime.
+let server: RunningServer;
+let port = 0;
+let token = "";
+const ca = createCa({ commonName: "test CA" });
+const cert = issueCert({ ca, commonName: "rift", dnsNames: ["rift"], ipAddresses: ["127.0.0.1"] });
+
+beforeAll(async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, "cert.pem"), cert.certPem);
+  writeFileSync(join(dir, "key.pem"), cert.keyPem);
+  const db = openDb(":memory:");
+  const clock = { now: () => Date.now() };
+  token = createToken(db, { name: "admin", role: "admin", ttlMs: 0 }, clock);
+  const deps = {
+    node: "rift", runtime: new FakeRuntime(), db, clock, log: silentLogger, locks: createLocks(),
+    stopTimeoutSec: 1, startTimeoutMs: 1000, defaultLockWaitMs: 1000,
+  };
+  server = await startAgentServer({
+    listen: "127.0.0.1:0", tlsCert: join(dir, "cert.pem"), tlsKey: join(dir, "key.pem"), clientCa: "", authMode: "local",
+    api: createHandlers(deps), db, clock, log: silentLogger,
+  });
+  port = server.port;
+});
+
+afterAll(() => server?.close(100));
+
+function rawCall(method: string, md: grpc.Metadata): Promise<grpc.ServiceError | null> {
+  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createSsl(Buffer.from(ca.certPem)), {
+    "grpc.ssl_target_name_override": "rift",
+    "grpc.default_authority": "rift",
+  });
+  const m = listRpcMethods().find((x) => x.name === method)!;
+  const path = `/${SERVICE_NAME}/${method}`;
+  const id = (b: Buffer) => b;
+  return new Promise((resolve) => {
+    if (m.clientStreaming) {
+      const call = client.makeClientStreamRequest(path, id, id, md, {}, (err) => resolve(err));
+      call.end();
+    } else if (m.serverStreaming) {
+      const call = client.makeServerStreamRequest(path, id, id, Buffer.alloc(0), md, {});
+      call.on("data", () => {});
+      call.on("error", (e: grpc.ServiceError) => resolve(e));
+      call.on("end", () => resolve(null));
+    } else {
+      client.makeUnaryRequest(path, id, id, Buffer.alloc(0), md, {}, (err) => resolve(err));
+    }
+  }).finally(() => client.close()) as Promise<grpc.ServiceError | null>;
+}
+
+const bearer = (t: string) => {
+  const md = new grpc.Metadata();
+  md.set("authorization", `Bearer ${t}`);
+  return md;
+};
+
+describe("the agent's gRPC server", () => {
+  test("every RPC refuses a call without a token (UNAUTHENTICATED)", async () => {
+    for (const m of listRpcMethods()) {
+      const err = await rawCall(m.name, new grpc.Metadata());
+      expect([m.name, err?.code]).toEqual([m.name, grpc.status.UNAUTHENTICATED]);
+    }
+  });
+
+  test("RPCs declared but not built yet answer UNIMPLEMENTED to an admin", async () => {
+    for (const name of ["NodeStatus", "SyncDesiredState", "PushFile", "Logs"]) {
+      const err = await rawCall(name, bearer(token));
+      expect([name, err?.code]).toEqual([name, grpc.status.UNIMPLEMENTED]);
+    }
+  });
+
+  test("the client dials an IP and verifies the node's name; a wrong CA is a TLS error", async () => {
+    const ok = createAgentClient({ node: "rift", address: `127.0.0.1:${port}`, caPem: ca.certPem, serverName: "rift", token });
+    expect((await ok.listServices()).node).toBe("rift");
+    ok.close();
+    const other = createCa({ commonName: "other CA" });
+    const bad = createAgentClient({ node: "rift", address: `127.0.0.1:${port}`, caPem: other.certPem, serverName: "rift", token });
+    const err = await bad.listServices().catch((e) => e);
+    bad.close();
+    expect(isMcpError(err, "unavailable")).toBe(true);
+    expect(err.message).toMatch(/TLS failed/);
+  });
+
+  test("invalid input over the wire is INVALID_ARGUMENT with a message", async () => {
+    const c = createAgentClient({ node: "rift", address: `127.0.0.1:${port}`, caPem: ca.certPem, serverName: "rift", token });
+    const err = await c.stopService({ service: "Bad Name", component: "" }).catch((e) => e);
+    c.close();
+    expect(isMcpError(err, "invalid_argument")).toBe(true);
+    expect(err.message).toMatch(/service: "Bad Name" is not a valid name/);
+  });
+
+  test("TLS 1.2 is refused; TLS 1.3 is accepted", async () => {
+    const connect = (maxVersion: tls.SecureVersion) =>
+      new Promise<string>((resolve) => {
+        const s = tls.connect({ host: "127.0.0.1", port, servername: "rift", ca: ca.certPem, minVersion: "TLSv1.2", maxVersion, ALPNProtocols: ["h2"] });
+        s.once("secureConnect", () => {
+          resolve(s.getProtocol() ?? "");
+          s.destroy();
+        });
+        s.once("error", (e) => resolve(`error: ${e.message}`));
+      });
+    expect(await connect("TLSv1.2")).toMatch(/^error: .*(protocol|version)/i);
+    expect(await connect("TLSv1.3")).toBe("TLSv1.3");
+  });
+});
