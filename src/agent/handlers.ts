@@ -1,6 +1,6 @@
 import { deployService, restartService, startService, stopService, type DeployDeps } from "../deploy/index.ts";
 import { McpError } from "../lib/errors.ts";
-import { isDrift, refreshObserved } from "../monitor/index.ts";
+import { isDrift, type LiveState } from "../monitor/index.ts";
 import { LABEL_COMPONENT, LABEL_NODE, LABEL_SERVICE } from "../deploy/index.ts";
 import type { AgentApi, LiveComponent } from "../rpc/index.ts";
 import { versionOf } from "../servicedef/index.ts";
@@ -14,10 +14,11 @@ function assertTarget(t: { service: string; component: string }): void {
 
 /**
  * The agent's RPC handlers: thin; they validate what came over the wire and
- * call one domain function each.
+ * call one domain function each. Reads answer from the registry and the
+ * monitor's live view: no podman call per request.
  */
-export function createHandlers(deps: DeployDeps): AgentApi {
-  const { db, runtime, clock, node } = deps;
+export function createHandlers(deps: DeployDeps, live: () => LiveState): AgentApi {
+  const { db, clock, node } = deps;
   return {
     async deploy(input, ctx, progress) {
       assertDeployable(input.service, node);
@@ -40,38 +41,36 @@ export function createHandlers(deps: DeployDeps): AgentApi {
       return restartService(deps, t);
     },
     async listServices() {
-      await refreshObserved(runtime, db, clock);
       return { node, services: listServices(db) };
     },
     async liveCheck() {
-      const byName = await refreshObserved(runtime, db, clock);
+      const view = live();
       const components: LiveComponent[] = [];
       const known = new Set<string>();
       for (const svc of listServices(db)) {
         for (const c of svc.components) {
-          const live = byName.get(c.containerName);
+          const box = view.get(c.containerName);
           known.add(c.containerName);
           components.push({
             service: svc.name, component: c.name, containerName: c.containerName, state: c.observed,
-            image: live?.image ?? c.spec.image, version: live ? versionOf(live.image) : c.version,
-            startedAt: live?.state === "running" ? live.startedAt : 0, desired: c.desired,
+            image: box?.image || c.spec.image, version: box?.image ? versionOf(box.image) : c.version,
+            startedAt: box?.state === "running" ? box.startedAt : 0, desired: c.desired,
           });
         }
       }
       // Containers labelled as this node's but unknown to the registry still show.
-      for (const live of byName.values()) {
-        if (known.has(live.name) || live.labels[LABEL_NODE] !== node) continue;
+      for (const box of view.all()) {
+        if (known.has(box.name) || box.labels[LABEL_NODE] !== node) continue;
         components.push({
-          service: live.labels[LABEL_SERVICE] ?? "", component: live.labels[LABEL_COMPONENT] ?? "", containerName: live.name,
-          state: live.state === "running" ? "running" : "exited", image: live.image, version: versionOf(live.image),
-          startedAt: live.state === "running" ? live.startedAt : 0, desired: "",
+          service: box.labels[LABEL_SERVICE] ?? "", component: box.labels[LABEL_COMPONENT] ?? "", containerName: box.name,
+          state: box.state === "running" ? "running" : "exited", image: box.image, version: versionOf(box.image),
+          startedAt: box.state === "running" ? box.startedAt : 0, desired: "",
         });
       }
       return { node, now: clock.now(), components };
     },
     async getServiceStatus(req) {
       if (req.service) assertName("service", req.service);
-      await refreshObserved(runtime, db, clock);
       const services = req.service ? [getService(db, req.service)].filter((s) => s !== null) : listServices(db);
       if (req.service && services.length === 0) {
         throw new McpError("not_found", `service ${req.service} is not deployed on node ${node}`, `deploy it: mcp deploy ${req.service}`);

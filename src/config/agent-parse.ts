@@ -42,6 +42,8 @@ export interface AgentConfig {
     flapWindowMs: number;
     retentionMs: number;
     reconcile: boolean;
+    /** Extension: how long a drift must last before it is alerted (a restart policy that brings the container straight back is not drift). */
+    driftGraceMs: number;
   };
   registries: RegistryConfig[];
   log: { level: "debug" | "info" | "warn" | "error" };
@@ -125,6 +127,7 @@ function build(raw: RawAgentConfig, source: string, home: string): AgentConfig {
       flapWindowMs: ms(m.flap_window, "10m"),
       retentionMs: ms(m.retention, "30d"),
       reconcile: m.reconcile ?? false,
+      driftGraceMs: ms(m.drift_grace, "500ms"),
     },
     registries: (raw.registries ?? []).map((r, i) => ({
       host: r.host,

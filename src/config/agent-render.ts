@@ -63,6 +63,7 @@ flap_threshold = 3               # state changes within flap_window that count a
 flap_window = "10m"
 retention = "30d"                # events older than this are pruned
 reconcile = false                # true = the agent restarts drifted containers itself
+# drift_grace = "500ms"          # a drift must last this long to be alerted (restart policies are quick)
 
 # [[registries]]                 # credentials for image pulls; one block per registry
 # host = "registry.example.net:8443"

@@ -68,6 +68,7 @@ export const AgentConfigSchema = v.strictObject({
       flap_window: v.optional(positiveDuration),
       retention: v.optional(positiveDuration),
       reconcile: v.optional(v.boolean()),
+      drift_grace: v.optional(duration),
     }),
   ),
   registries: v.optional(

@@ -4,9 +4,8 @@ import type { Logger } from "../lib/log.ts";
 import type { ContainerRuntime } from "../runtime/port.ts";
 import type { ComponentSpec, ImageInfo, ServiceDef } from "../runtime/types.ts";
 import { containerName, specHash, versionOf } from "../servicedef/index.ts";
-import {
-  appendEvent, beginDeployment, finishDeployment, getComponent, putComponent, upsertService, type Db,
-} from "../store/index.ts";
+import type { Journal } from "../monitor/journal.ts";
+import { beginDeployment, finishDeployment, getComponent, putComponent, upsertService, type Db } from "../store/index.ts";
 import { observedStateOf } from "../monitor/state.ts";
 import { containerSpecFor, LABEL_SPEC } from "./containers.ts";
 import type { Locks } from "./lock.ts";
@@ -18,6 +17,8 @@ export interface DeployDeps {
   node: string;
   runtime: ContainerRuntime;
   db: Db;
+  /** Where events go (the registry, and live watchers). */
+  journal: Journal;
   clock: Clock;
   log: Logger;
   locks: Locks;
@@ -131,7 +132,7 @@ async function deployComponent(
   // Step 2: pull first; a failed pull changes nothing.
   const image = await pullOrLocal(deps, spec, progress, warnings);
   if (typeof image === "string") {
-    appendEvent(db, { time: clock.now(), service, component: spec.name, kind: "deploy-failed", message: image });
+    deps.journal.append({ time: clock.now(), service, component: spec.name, kind: "deploy-failed", message: image });
     return result("failed", image);
   }
 
@@ -169,14 +170,14 @@ async function deployComponent(
       imageDigest: image.digest, containerId: id, containerName: name, deployedAt: now,
     }, now);
     finishDeployment(db, deploymentId, "ok", "", now);
-    appendEvent(db, { time: now, service, component: spec.name, kind: "deployed", message: `${version} (${image.digest.slice(0, 19)})` });
+    deps.journal.append({ time: now, service, component: spec.name, kind: "deployed", message: `${version} (${image.digest.slice(0, 19)})` });
     return result("ok", `running ${version}`);
   } catch (err) {
     const message = isMcpError(err) ? err.message : `internal error: ${messageOf(err)}`;
     if (!isMcpError(err)) deps.log.error("deploy failed", { service, component: spec.name, error: err instanceof Error ? err.stack : String(err) });
     const now = clock.now();
     finishDeployment(db, deploymentId, "failed", message, now);
-    appendEvent(db, { time: now, service, component: spec.name, kind: "deploy-failed", message });
+    deps.journal.append({ time: now, service, component: spec.name, kind: "deploy-failed", message });
     // Keep the registry truthful about what is there now; the previous spec stays recorded.
     const after = await runtime.inspect(name).catch(() => null);
     const rec = getComponent(db, service, spec.name);

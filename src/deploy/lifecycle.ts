@@ -1,6 +1,6 @@
 import { isMcpError, McpError, messageOf } from "../lib/errors.ts";
 import type { ComponentRecord } from "../store/index.ts";
-import { appendEvent, getService, putComponent, setDesired, setObserved, upsertService } from "../store/index.ts";
+import { getService, putComponent, setDesired, setObserved, upsertService } from "../store/index.ts";
 import { observedStateOf } from "../monitor/state.ts";
 import { containerSpecFor } from "./containers.ts";
 import type { DeployDeps } from "./deploy.ts";
@@ -35,7 +35,7 @@ async function forEachComponent(
       const base = { component: c.name, version: c.version, containerName: c.containerName };
       try {
         const message = await fn(c);
-        appendEvent(deps.db, { time: deps.clock.now(), service: svc.name, component: c.name, kind: op, message });
+        deps.journal.append({ time: deps.clock.now(), service: svc.name, component: c.name, kind: op, message });
         results.push({ ...base, status: "ok", message });
       } catch (err) {
         if (!isMcpError(err)) deps.log.error(`${op} failed`, { service: svc.name, component: c.name, error: err instanceof Error ? err.stack : String(err) });

@@ -12,13 +12,17 @@ export interface Locks {
   acquire(key: string, opts: { waitMs: number; onWait?: (heldForMs: number) => void; signal?: AbortSignal }): Promise<Release>;
   /** True while someone holds the key. */
   isHeld(key: string): boolean;
+  /** When the key was last released (Unix ms), 0 if never. */
+  releasedAt(key: string): number;
 }
 
 export function createLocks(now: () => number = Date.now): Locks {
   const tails = new Map<string, { done: Promise<void>; since: number }>();
+  const released = new Map<string, number>();
 
   return {
     isHeld: (key) => tails.has(key),
+    releasedAt: (key) => released.get(key) ?? 0,
     async acquire(key, opts) {
       const prev = tails.get(key);
       let release!: () => void;
@@ -52,10 +56,11 @@ export function createLocks(now: () => number = Date.now): Locks {
         }
       }
       mine.since = now();
-      let released = false;
+      let done_ = false;
       return () => {
-        if (released) return;
-        released = true;
+        if (done_) return;
+        done_ = true;
+        released.set(key, now());
         free();
       };
     },

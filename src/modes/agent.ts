@@ -3,16 +3,19 @@ import { createConsola, type LogObject } from "consola";
 import { checkEnvironment, createHandlers, startAgentServer } from "../agent/index.ts";
 import type { CliIO } from "../cli/io.ts";
 import { readAgentConfig, type AgentConfig } from "../config/index.ts";
-import { createLocks, type DeployDeps } from "../deploy/index.ts";
+import { createLocks, startService, stopService, type DeployDeps } from "../deploy/index.ts";
 import { systemClock } from "../lib/clock.ts";
 import { McpError } from "../lib/errors.ts";
 import { formatContext, type Logger } from "../lib/log.ts";
-import { refreshObserved } from "../monitor/index.ts";
+import { createAlerter, createJournal, startMonitor, type ExecFn } from "../monitor/index.ts";
 import { createPodmanRuntime, createRunner } from "../podman/index.ts";
 import { failPendingDeployments, openDb } from "../store/index.ts";
 import pkg from "../../package.json" with { type: "json" };
 
 const LEVELS = { error: 0, warn: 1, info: 3, debug: 4 } as const;
+
+/** How long after mcp's own operation on a service its container events are still considered its doing. */
+const SETTLE_MS = 2000;
 
 /**
  * The agent's root logger: one line per event on stderr, `time level message
@@ -55,18 +58,52 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
   const stale = failPendingDeployments(db, "the agent stopped during this deploy", clock.now());
   if (stale > 0) log.warn("marked interrupted deployments failed", { count: stale });
 
+  const locks = createLocks();
+  const journal = createJournal(db);
   const deps: DeployDeps = {
     node: cfg.agent.nodeName,
     runtime,
     db,
+    journal,
     clock,
     log,
-    locks: createLocks(),
+    locks,
     stopTimeoutSec: Math.ceil(cfg.agent.stopTimeoutMs / 1000),
     startTimeoutMs: 30_000,
     defaultLockWaitMs: cfg.agent.lockWaitMs,
   };
-  await refreshObserved(runtime, db, clock);
+
+  // The alert command runs through the one process seam, without a shell.
+  const exec: ExecFn = async (argv, env, stdin, timeoutMs) => {
+    await createRunner({ bin: argv[0]!, env: { ...io.env, ...env }, log }).run(argv.slice(1), { timeoutMs, stdin });
+  };
+  const monitor = await startMonitor({
+    runtime,
+    db,
+    journal,
+    alerter: createAlerter({ command: cfg.monitor.alertCommand, exec, journal, log, clock, node: cfg.agent.nodeName }),
+    clock,
+    log,
+    rules: {
+      flapThreshold: cfg.monitor.flapThreshold,
+      flapWindowMs: cfg.monitor.flapWindowMs,
+      cooldownMs: cfg.monitor.cooldownMs,
+      driftGraceMs: cfg.monitor.driftGraceMs,
+      reconcile: cfg.monitor.reconcile,
+    },
+    resyncMs: cfg.monitor.resyncMs,
+    retentionMs: cfg.monitor.retentionMs,
+    // mcp's own operations (and the events they cause, which arrive a little later) are not drift.
+    busy: (service) => {
+      const key = `service ${service}`;
+      return locks.isHeld(key) || clock.now() - locks.releasedAt(key) < SETTLE_MS;
+    },
+    reconcile: async (service, component, desired) => {
+      const results = desired === "stopped" ? await stopService(deps, { service, component }) : await startService(deps, { service, component });
+      const failed = results.find((r) => r.status === "failed");
+      if (failed) throw new McpError("failed_precondition", failed.message);
+    },
+  });
 
   const server = await startAgentServer({
     listen: cfg.server.listen,
@@ -74,7 +111,7 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
     tlsKey: cfg.server.tlsKey,
     clientCa: cfg.server.clientCa,
     authMode: cfg.auth.mode,
-    api: createHandlers(deps),
+    api: createHandlers(deps, monitor.live),
     db,
     clock,
     log,
@@ -90,6 +127,7 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
   process.once("SIGTERM", onSignal("SIGTERM"));
   await new Promise<void>((resolve) => stop.signal.addEventListener("abort", () => resolve(), { once: true }));
   await server.close();
+  await monitor.stop();
   db.close();
   return 0;
 }

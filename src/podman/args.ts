@@ -150,3 +150,8 @@ export function rmArgs(name: string, timeoutSec = 10): string[] {
 export function versionArgs(): string[] {
   return ["version", "--format", "json"];
 }
+
+/** The live container event stream, one JSON object per line. */
+export function eventsArgs(): string[] {
+  return ["events", "--format", "json", "--filter", "type=container"];
+}

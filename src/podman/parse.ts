@@ -7,7 +7,7 @@
  */
 import * as v from "valibot";
 import { McpError } from "../lib/errors.ts";
-import type { ContainerDetails, ContainerState, ImageInfo, ObservedContainer } from "../runtime/types.ts";
+import type { ContainerDetails, ContainerState, ImageInfo, ObservedContainer, RuntimeEvent } from "../runtime/types.ts";
 
 const strings = v.array(v.string());
 const labels = v.record(v.string(), v.string());
@@ -281,4 +281,35 @@ export function parseImageInspect(text: string): ParsedImage | null {
 /** `podman version --format json` → the client version, e.g. "4.3.1". */
 export function parseVersion(text: string): string {
   return parseOutput(Version, text, "version").Client.Version;
+}
+
+const Event = v.looseObject({
+  ID: v.string(),
+  Name: v.string(),
+  Status: v.string(),
+  Time: v.string(),
+  Type: v.optional(v.string()),
+  Image: v.optional(v.string()),
+  ContainerExitCode: v.optional(v.nullable(v.number())),
+});
+
+/** One line of `podman events --format json` → a RuntimeEvent, or null for a line that is not a container event. */
+export function parseEvent(line: string): RuntimeEvent | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  const r = v.safeParse(Event, raw);
+  if (!r.success || (r.output.Type !== undefined && r.output.Type !== "container")) return null;
+  const e = r.output;
+  return {
+    name: e.Name,
+    id: e.ID,
+    status: e.Status,
+    time: parseTime(e.Time),
+    exitCode: e.ContainerExitCode ?? (e.Status === "died" ? 0 : null),
+    image: e.Image ?? "",
+  };
 }

@@ -5,8 +5,9 @@
  */
 import { McpError } from "../lib/errors.ts";
 import type { ContainerRuntime, PullOptions } from "../runtime/port.ts";
-import type { ContainerDetails, ContainerSpec, ImageInfo, ObservedContainer } from "../runtime/types.ts";
+import type { ContainerDetails, ContainerSpec, ImageInfo, ObservedContainer, RuntimeEvent } from "../runtime/types.ts";
 import {
+  eventsArgs,
   imageInspectArgs,
   inspectArgs,
   psArgs,
@@ -18,7 +19,7 @@ import {
   stopArgs,
   versionArgs,
 } from "./args.ts";
-import { parseImageInspect, parseInspect, parsePs, parseVersion, type ParsedImage } from "./parse.ts";
+import { parseEvent, parseImageInspect, parseInspect, parsePs, parseVersion, type ParsedImage } from "./parse.ts";
 import { RunnerError, reasonOf, type Runner } from "./runner.ts";
 
 /** Deadlines of podman calls. */
@@ -187,6 +188,21 @@ export function createPodmanRuntime(opts: PodmanRuntimeOptions): ContainerRuntim
 
     async restart(name: string, timeoutSec: number): Promise<void> {
       await onContainer(name, restartArgs(name, timeoutSec), timeoutSec * 1000);
+    },
+
+    async watch(onEvent: (e: RuntimeEvent) => void, signal: AbortSignal): Promise<void> {
+      if (signal.aborted) return;
+      const handle = runner.stream(eventsArgs(), {
+        signal,
+        onLine: (line) => {
+          const e = parseEvent(line);
+          if (e) onEvent(e);
+        },
+      });
+      const code = await handle.done;
+      if (!signal.aborted) {
+        throw new McpError("unavailable", `podman events ended (exit code ${code})`, "the agent restarts it; check `podman events` by hand if it keeps ending");
+      }
     },
 
     async remove(name: string): Promise<boolean> {

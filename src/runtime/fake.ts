@@ -8,7 +8,7 @@
 import { systemClock, type Clock } from "../lib/clock.ts";
 import { McpError } from "../lib/errors.ts";
 import type { ContainerRuntime, PullOptions } from "./port.ts";
-import type { ContainerDetails, ContainerSpec, ContainerState, ImageInfo, ObservedContainer } from "./types.ts";
+import type { ContainerDetails, ContainerSpec, ContainerState, ImageInfo, ObservedContainer, RuntimeEvent } from "./types.ts";
 
 /** What a container run from an image does: keep running, or exit at once with exitCode. */
 export type ImageBehaviour = "runs" | "exits";
@@ -79,6 +79,7 @@ export class FakeRuntime implements ContainerRuntime {
   private readonly remote = new Map<string, FakeImage>();
   private readonly behaviours = new Map<string, { behaviour: ImageBehaviour; exitCode: number }>();
   private readonly failures = new Map<keyof ContainerRuntime, Error[]>();
+  private readonly watchers = new Set<(e: RuntimeEvent) => void>();
   private readonly clock: Clock;
   private readonly versionText: string;
 
@@ -115,6 +116,7 @@ export class FakeRuntime implements ContainerRuntime {
     const c = this.mustFind(name);
     c.state = "exited";
     c.exitCode = exitCode;
+    this.emit(c, "died");
   }
 
   /** A deep copy of every container and image. */
@@ -195,6 +197,7 @@ export class FakeRuntime implements ContainerRuntime {
     if (!img) throw new McpError("failed_precondition", `image ${spec.image} is not present on this node`, "pull it first");
     const c: FakeContainer = { id: randomHex(32), spec: structuredClone(spec), imageId: img.id, state: "created", startedAt: 0, exitCode: 0 };
     this.containers.set(spec.name, c);
+    this.emit(c, "create");
     this.begin(c);
     return c.id;
   }
@@ -213,6 +216,8 @@ export class FakeRuntime implements ContainerRuntime {
     if (c.state === "running" || c.state === "paused" || c.state === "stopping") {
       c.state = "exited";
       c.exitCode = 0;
+      this.emit(c, "died");
+      this.emit(c, "stop");
     }
   }
 
@@ -228,6 +233,7 @@ export class FakeRuntime implements ContainerRuntime {
     const c = this.find(name);
     if (!c) return false;
     this.containers.delete(c.spec.name);
+    this.emit(c, "remove");
     return true;
   }
 
@@ -245,16 +251,34 @@ export class FakeRuntime implements ContainerRuntime {
     const exits = this.behaviours.get(c.spec.image);
     const [sh, flag, script] = c.spec.cmd;
     const exitCmd = c.spec.cmd.length === 3 && sh === "sh" && flag === "-c" ? EXIT_CMD.exec(script ?? "") : null;
+    c.state = "running";
+    c.exitCode = 0;
+    this.emit(c, "start");
     if (exitCmd) {
       c.state = "exited";
       c.exitCode = Number(exitCmd[1]);
+      this.emit(c, "died");
     } else if (exits?.behaviour === "exits") {
       c.state = "exited";
       c.exitCode = exits.exitCode;
-    } else {
-      c.state = "running";
-      c.exitCode = 0;
+      this.emit(c, "died");
     }
+  }
+
+  /** Streams this fake's container events until the signal aborts. */
+  async watch(onEvent: (e: RuntimeEvent) => void, signal: AbortSignal): Promise<void> {
+    this.injected("watch");
+    if (signal.aborted) return;
+    this.watchers.add(onEvent);
+    await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+    this.watchers.delete(onEvent);
+  }
+
+  private emit(c: FakeContainer, status: string): void {
+    const e: RuntimeEvent = {
+      name: c.spec.name, id: c.id, status, time: this.clock.now(), exitCode: status === "died" ? c.exitCode : null, image: c.spec.image,
+    };
+    for (const w of this.watchers) w(e);
   }
 
   /** A container by name, full id or unique id prefix (podman accepts all three). */

@@ -1,4 +1,4 @@
-import type { ContainerDetails, ContainerSpec, ImageInfo, ObservedContainer } from "./types.ts";
+import type { ContainerDetails, ContainerSpec, ImageInfo, ObservedContainer, RuntimeEvent } from "./types.ts";
 
 /** Options of a pull. */
 export interface PullOptions {
@@ -44,4 +44,11 @@ export interface ContainerRuntime {
 
   /** Removes a container, stopping it first if needed. Idempotent: returns false when there was none. */
   remove(name: string): Promise<boolean>;
+
+  /**
+   * Streams container events to onEvent until `signal` aborts (resolves) or
+   * the stream breaks (rejects `unavailable`); callers restart it, and should
+   * list again afterwards since events may have been missed.
+   */
+  watch(onEvent: (e: RuntimeEvent) => void, signal: AbortSignal): Promise<void>;
 }

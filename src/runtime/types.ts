@@ -98,3 +98,17 @@ export interface ImageInfo {
   /** The manifest digest (`sha256:…`), or the image id when podman has none. */
   digest: string;
 }
+
+/** A container event from the runtime's live stream. */
+export interface RuntimeEvent {
+  /** Container name. */
+  name: string;
+  id: string;
+  /** The runtime's word: create, init, start, died, stop, kill, pause, unpause, restart, remove, … */
+  status: string;
+  /** Unix ms. */
+  time: number;
+  /** Set on `died`. */
+  exitCode: number | null;
+  image: string;
+}

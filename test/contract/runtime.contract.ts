@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { McpError, type ErrorCode } from "../../src/lib/errors.ts";
 import type { ContainerRuntime } from "../../src/runtime/port.ts";
-import type { ContainerSpec, ObservedContainer } from "../../src/runtime/types.ts";
+import type { ContainerSpec, ObservedContainer, RuntimeEvent } from "../../src/runtime/types.ts";
 import { freePort, SLEEP_CMD, waitFor } from "../support/image.ts";
 
 /** What an implementation under test provides. */
@@ -217,6 +217,32 @@ export function describeRuntimeContract(label: string, setup: () => Promise<Runt
       const c = await waitState(s.name, "exited");
       expect(c.exitCode).toBe(3);
       expect((await rt.inspect(s.name))?.exitCode).toBe(3);
+    });
+
+    test("watch streams a container's start, died (with exit code) and remove, and ends when aborted", async () => {
+      const s = spec("watched", { cmd: ["sh", "-c", "exit 4"] });
+      const seen: RuntimeEvent[] = [];
+      const ac = new AbortController();
+      const watching = rt.watch((e) => seen.push(e), ac.signal);
+      // The stream starts asynchronously: run probes until one shows up, so it is known to be live.
+      let n = 0;
+      await waitFor("the event stream to be live", async () => {
+        const probe = spec(`probe${n++}`);
+        await rt.run(probe);
+        await rt.remove(probe.name);
+        return seen.some((e) => e.name.startsWith(`${ctx.prefix}-probe`)) || undefined;
+      });
+      await rt.run(s);
+      const mineOnly = () => seen.filter((e) => e.name === s.name);
+      await waitFor("died", async () => mineOnly().find((e) => e.status === "died"));
+      await rt.remove(s.name);
+      await waitFor("remove", async () => mineOnly().find((e) => e.status === "remove"));
+      const statuses = seen.filter((e) => e.name === s.name).map((e) => e.status);
+      expect(statuses.indexOf("start")).toBeLessThan(statuses.indexOf("died"));
+      expect(mineOnly().find((e) => e.status === "died")!.exitCode).toBe(4);
+      expect(mineOnly().every((e) => e.time > 0 && e.id.length > 0)).toBe(true);
+      ac.abort();
+      await watching;
     });
   });
 }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createLocks, deployService, restartService, startService, stopService, type DeployDeps } from "../../src/deploy/index.ts";
 import { McpError } from "../../src/lib/errors.ts";
+import { createJournal } from "../../src/monitor/index.ts";
 import { silentLogger } from "../../src/lib/log.ts";
 import { FakeRuntime, type ComponentSpec, type ServiceDef } from "../../src/runtime/index.ts";
 import { getService, lastDeployment, listDeployments, openDb, recentEvents } from "../../src/store/index.ts";
@@ -19,7 +20,7 @@ function setup() {
   runtime.addRemoteImage(IMG2, { digest: "sha256:" + "2".repeat(64) });
   const db = openDb(":memory:");
   const deps: DeployDeps = {
-    node: "rift", runtime, db, clock: { now: () => (now += 1000) }, log: silentLogger, locks: createLocks(),
+    node: "rift", runtime, db, journal: createJournal(db), clock: { now: () => (now += 1000) }, log: silentLogger, locks: createLocks(),
     stopTimeoutSec: 1, startTimeoutMs: 2000, defaultLockWaitMs: 5000,
   };
   return { runtime, db, deps };

@@ -7,6 +7,7 @@ import { createHandlers, startAgentServer, type RunningServer } from "../../src/
 import { createCa, createToken, issueCert } from "../../src/auth/index.ts";
 import { createLocks } from "../../src/deploy/index.ts";
 import { isMcpError } from "../../src/lib/errors.ts";
+import { createJournal, LiveState } from "../../src/monitor/index.ts";
 import { silentLogger } from "../../src/lib/log.ts";
 import { createAgentClient, listRpcMethods, SERVICE_NAME } from "../../src/rpc/index.ts";
 import { FakeRuntime } from "../../src/runtime/index.ts";
@@ -28,12 +29,12 @@ beforeAll(async () => {
   const clock = { now: () => Date.now() };
   token = createToken(db, { name: "admin", role: "admin", ttlMs: 0 }, clock);
   const deps = {
-    node: "rift", runtime: new FakeRuntime(), db, clock, log: silentLogger, locks: createLocks(),
+    node: "rift", runtime: new FakeRuntime(), db, journal: createJournal(db), clock, log: silentLogger, locks: createLocks(),
     stopTimeoutSec: 1, startTimeoutMs: 1000, defaultLockWaitMs: 1000,
   };
   server = await startAgentServer({
     listen: "127.0.0.1:0", tlsCert: join(dir, "cert.pem"), tlsKey: join(dir, "key.pem"), clientCa: "", authMode: "local",
-    api: createHandlers(deps), db, clock, log: silentLogger,
+    api: createHandlers(deps, () => new LiveState()), db, clock, log: silentLogger,
   });
   port = server.port;
 });

@@ -1,0 +1,164 @@
+import type { DesiredState, ObservedState } from "../runtime/types.ts";
+import { isDrift } from "./state.ts";
+
+/** The monitor's rules, from `[monitor]` in the agent config. */
+export interface MonitorRules {
+  flapThreshold: number;
+  flapWindowMs: number;
+  cooldownMs: number;
+  /** A drift must last this long before it is alerted: a container that its restart policy brings straight back is not drift. */
+  driftGraceMs: number;
+  reconcile: boolean;
+}
+
+export type AlertKind = "drift" | "flapping" | "recovered";
+
+/** An open incident of one component: alerted at most once. */
+export interface Incident {
+  kind: "drift" | "flapping";
+  since: number;
+  /** The observed state before the incident began. */
+  previous: ObservedState;
+  /** The alert was sent (so a `recovered` is owed). */
+  alerted: boolean;
+  /** No alert will be sent for this incident (seen at start, or inside the cooldown). */
+  quiet: boolean;
+}
+
+/** What the monitor remembers of one component between evaluations. */
+export interface Tracker {
+  observed: ObservedState;
+  /** Times of observed-state changes inside the flap window. */
+  changes: number[];
+  incident: Incident | null;
+  lastAlertAt: number;
+  reconcileAttempts: number;
+  nextReconcileAt: number;
+}
+
+/** One component as the plan sees it. */
+export interface ComponentView {
+  service: string;
+  component: string;
+  desired: DesiredState;
+  /** From the live view. */
+  observed: ObservedState;
+  /** What the registry says now. */
+  recorded: ObservedState;
+  containerId: string;
+  exitCode: number;
+}
+
+export type Action =
+  | { type: "record"; service: string; component: string; from: ObservedState; to: ObservedState; containerId: string; exitCode: number }
+  | { type: "alert"; kind: AlertKind; service: string; component: string; desired: DesiredState; observed: ObservedState; previous: ObservedState }
+  | { type: "suppress"; kind: AlertKind; service: string; component: string; why: string }
+  | { type: "reconcile"; service: string; component: string; desired: DesiredState; attempt: number };
+
+export interface PlanInput {
+  components: ComponentView[];
+  trackers: ReadonlyMap<string, Tracker>;
+  now: number;
+  /** The first listing after start: record, never alert. */
+  silent: boolean;
+  /** mcp itself is operating on the service (a deploy, stop, start…): its transitions are not the monitor's business. */
+  busy: (service: string) => boolean;
+  rules: MonitorRules;
+}
+
+export interface PlanOutput {
+  actions: Action[];
+  trackers: Map<string, Tracker>;
+  /** When to evaluate again even if nothing happens (a grace or a flap window ending); null = not needed. */
+  wakeAt: number | null;
+}
+
+export const trackerKey = (service: string, component: string) => `${service}/${component}`;
+
+const RECONCILE_BACKOFF_CAP_MS = 5 * 60_000;
+
+/** The monitor's decisions for one evaluation: pure, table-tested, no clock or I/O. */
+export function plan(input: PlanInput): PlanOutput {
+  const { now, rules } = input;
+  const actions: Action[] = [];
+  const trackers = new Map<string, Tracker>();
+  let wakeAt: number | null = null;
+  const wake = (t: number) => (wakeAt = wakeAt === null ? t : Math.min(wakeAt, t));
+
+  for (const c of input.components) {
+    const key = trackerKey(c.service, c.component);
+    const before = input.trackers.get(key);
+    const t: Tracker = before
+      ? { ...before, changes: [...before.changes], incident: before.incident ? { ...before.incident } : null }
+      : { observed: c.recorded, changes: [], incident: null, lastAlertAt: 0, reconcileAttempts: 0, nextReconcileAt: 0 };
+    trackers.set(key, t);
+    const ids = { service: c.service, component: c.component };
+
+    if (input.busy(c.service)) {
+      // Follow silently; the operation records its own outcome.
+      t.observed = c.observed;
+      continue;
+    }
+    if (c.observed !== c.recorded) {
+      actions.push({ type: "record", ...ids, from: c.recorded, to: c.observed, containerId: c.containerId, exitCode: c.exitCode });
+    }
+    let previous = t.observed;
+    if (c.observed !== t.observed) {
+      if (!input.silent) t.changes.push(now);
+      previous = t.observed;
+      t.observed = c.observed;
+    }
+    t.changes = t.changes.filter((at) => at > now - rules.flapWindowMs);
+    if (t.changes.length > 0) wake(t.changes[0]! + rules.flapWindowMs);
+
+    if (c.desired === "ignore") {
+      t.incident = null;
+      continue;
+    }
+    const drifting = isDrift(c.desired, c.observed);
+    const flapping = t.changes.length >= rules.flapThreshold;
+    const cond = flapping ? "flapping" : drifting ? "drift" : null;
+
+    const alert = (kind: AlertKind, prev: ObservedState) => {
+      const inc = t.incident!;
+      if (now - t.lastAlertAt < rules.cooldownMs && t.lastAlertAt > 0) {
+        inc.quiet = true;
+        actions.push({ type: "suppress", kind, ...ids, why: `inside the cooldown (last alert ${Math.round((now - t.lastAlertAt) / 1000)}s ago)` });
+        return;
+      }
+      inc.alerted = true;
+      t.lastAlertAt = now;
+      actions.push({ type: "alert", kind, ...ids, desired: c.desired, observed: c.observed, previous: prev });
+    };
+
+    if (cond === null) {
+      if (t.incident?.alerted) {
+        actions.push({ type: "alert", kind: "recovered", ...ids, desired: c.desired, observed: c.observed, previous: t.incident.previous });
+      }
+      t.incident = null;
+      t.reconcileAttempts = 0;
+      t.nextReconcileAt = 0;
+      continue;
+    }
+    if (!t.incident) {
+      t.incident = { kind: cond, since: now, previous, alerted: false, quiet: input.silent };
+    } else if (t.incident.kind === "drift" && cond === "flapping") {
+      t.incident.kind = "flapping";
+    }
+    const inc = t.incident;
+    if (!inc.alerted && !inc.quiet) {
+      if (inc.kind === "flapping") alert("flapping", inc.previous);
+      else if (now >= inc.since + rules.driftGraceMs) alert("drift", inc.previous);
+      else wake(inc.since + rules.driftGraceMs);
+    }
+    if (rules.reconcile && drifting && !input.silent) {
+      if (now >= t.nextReconcileAt) {
+        t.reconcileAttempts += 1;
+        t.nextReconcileAt = now + Math.min(1000 * 2 ** (t.reconcileAttempts - 1), RECONCILE_BACKOFF_CAP_MS);
+        actions.push({ type: "reconcile", ...ids, desired: c.desired, attempt: t.reconcileAttempts });
+      }
+      wake(t.nextReconcileAt);
+    }
+  }
+  return { actions, trackers, wakeAt };
+}
