@@ -4,7 +4,7 @@ import { isDrift, type LiveState } from "../monitor/index.ts";
 import { LABEL_COMPONENT, LABEL_NODE, LABEL_SERVICE } from "../deploy/index.ts";
 import type { AgentApi, LiveComponent } from "../rpc/index.ts";
 import { versionOf } from "../servicedef/index.ts";
-import { getService, lastDeployment, listServices, recentEvents } from "../store/index.ts";
+import { getService, lastDeployment, listServices, recentEvents, type EventRecord } from "../store/index.ts";
 import { assertDeployable, assertName } from "./validate.ts";
 
 function assertTarget(t: { service: string; component: string }): void {
@@ -83,6 +83,24 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState): AgentAp
       );
       const events = recentEvents(db, { service: req.service || undefined, limit: req.eventLimit || 10 });
       return { node, components, events };
+    },
+    async watchEvents(req, ctx, send) {
+      // Subscribe before reading the backlog so nothing falls between the two.
+      const queued: EventRecord[] = [];
+      let live = false;
+      const unsubscribe = req.follow ? deps.journal.subscribe((e) => (live ? send(e) : queued.push(e))) : () => {};
+      try {
+        const backlog = req.backlog > 0 ? recentEvents(db, { limit: Math.min(req.backlog, 10_000) }) : [];
+        const lastId = backlog.at(-1)?.id ?? 0;
+        for (const e of backlog) send(e);
+        for (const e of queued) if (e.id > lastId) send(e);
+        live = true;
+        if (req.follow && !ctx.signal.aborted) {
+          await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
+        }
+      } finally {
+        unsubscribe();
+      }
     },
   };
 }

@@ -101,6 +101,10 @@ export function startService(deps: DeployDeps, target: LifecycleTarget): Promise
 /** Restarts the containers; desired state does not change (SPEC §5.4). */
 export function restartService(deps: DeployDeps, target: LifecycleTarget): Promise<ComponentResult[]> {
   return forEachComponent(deps, target, "restart", async (c) => {
+    if (c.desired === "stopped") {
+      // Restarting would start it against its desired state: that is `start`'s job.
+      return `not restarted: desired stopped (mcp start ${c.service}/${c.name} runs it)`;
+    }
     try {
       await deps.runtime.restart(c.containerName, deps.stopTimeoutSec);
     } catch (err) {

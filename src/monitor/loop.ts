@@ -118,8 +118,10 @@ export async function startMonitor(d: MonitorDeps): Promise<Monitor> {
 
   async function resync(silent: boolean): Promise<void> {
     const listedAt = d.clock.now();
-    live.replace(await d.runtime.list(), listedAt);
+    const list = await d.runtime.list();
+    live.replace(list, listedAt);
     evaluate(silent);
+    d.log.debug("listed containers", { count: list.length, silent });
   }
 
   await resync(true);

@@ -19,6 +19,8 @@ export interface Incident {
   since: number;
   /** The observed state before the incident began. */
   previous: ObservedState;
+  /** The last observed state while the incident held (what a `recovered` alert says it was). */
+  lastBad: ObservedState;
   /** The alert was sent (so a `recovered` is owed). */
   alerted: boolean;
   /** No alert will be sent for this incident (seen at start, or inside the cooldown). */
@@ -102,10 +104,11 @@ export function plan(input: PlanInput): PlanOutput {
     if (c.observed !== c.recorded) {
       actions.push({ type: "record", ...ids, from: c.recorded, to: c.observed, containerId: c.containerId, exitCode: c.exitCode });
     }
-    let previous = t.observed;
+    // The state before this evaluation: the registry's when it lags the live view (it also
+    // covers a change the tracker followed silently while the service was busy).
+    const previous = c.recorded !== c.observed ? c.recorded : t.observed;
     if (c.observed !== t.observed) {
       if (!input.silent) t.changes.push(now);
-      previous = t.observed;
       t.observed = c.observed;
     }
     t.changes = t.changes.filter((at) => at > now - rules.flapWindowMs);
@@ -133,7 +136,7 @@ export function plan(input: PlanInput): PlanOutput {
 
     if (cond === null) {
       if (t.incident?.alerted) {
-        actions.push({ type: "alert", kind: "recovered", ...ids, desired: c.desired, observed: c.observed, previous: t.incident.previous });
+        actions.push({ type: "alert", kind: "recovered", ...ids, desired: c.desired, observed: c.observed, previous: t.incident.lastBad });
       }
       t.incident = null;
       t.reconcileAttempts = 0;
@@ -141,11 +144,12 @@ export function plan(input: PlanInput): PlanOutput {
       continue;
     }
     if (!t.incident) {
-      t.incident = { kind: cond, since: now, previous, alerted: false, quiet: input.silent };
+      t.incident = { kind: cond, since: now, previous, lastBad: c.observed, alerted: false, quiet: input.silent };
     } else if (t.incident.kind === "drift" && cond === "flapping") {
       t.incident.kind = "flapping";
     }
     const inc = t.incident;
+    inc.lastBad = c.observed;
     if (!inc.alerted && !inc.quiet) {
       if (inc.kind === "flapping") alert("flapping", inc.previous);
       else if (now >= inc.since + rules.driftGraceMs) alert("drift", inc.previous);

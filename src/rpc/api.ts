@@ -76,4 +76,6 @@ export interface AgentApi {
   listServices(ctx: CallContext): Promise<ServicesReport>;
   liveCheck(ctx: CallContext): Promise<LiveReport>;
   getServiceStatus(req: { service: string; eventLimit: number }, ctx: CallContext): Promise<StatusReport>;
+  /** Sends the newest `backlog` events, then (with follow) every new one until the call is cancelled. */
+  watchEvents(req: { backlog: number; follow: boolean }, ctx: CallContext, send: (e: EventRecord) => void): Promise<void>;
 }

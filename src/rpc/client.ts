@@ -2,12 +2,13 @@ import { create, fromBinary, toBinary, type DescMessage, type MessageShape } fro
 import * as grpc from "@grpc/grpc-js";
 import {
   DeployRequestSchema, GetServiceStatusRequestSchema, ListServicesRequestSchema, LiveCheckRequestSchema,
-  RestartServiceRequestSchema, StartServiceRequestSchema, StopServiceRequestSchema,
+  RestartServiceRequestSchema, StartServiceRequestSchema, StopServiceRequestSchema, WatchEventsRequestSchema,
   type DeployResponse, type GetServiceStatusResponse, type ListServicesResponse, type LiveCheckResponse,
-  type RestartServiceResponse, type StartServiceResponse, type StopServiceResponse,
+  type RestartServiceResponse, type StartServiceResponse, type StopServiceResponse, type WatchEventsResponse,
 } from "../gen/mcp/v1/agent_pb.ts";
 import type { ComponentResult, DeployOutcome, Progress } from "../deploy/types.ts";
 import { McpError } from "../lib/errors.ts";
+import type { EventRecord } from "../store/index.ts";
 import type { DeployInput, LiveReport, ServicesReport, StatusReport, Target } from "./api.ts";
 import { deploymentFromProto, eventFromProto, resultFromProto, serviceDefToProto, serviceRecordFromProto } from "./convert.ts";
 import { methodDesc, SERVICE_NAME } from "./service.ts";
@@ -39,6 +40,8 @@ export interface AgentClient {
   listServices(): Promise<ServicesReport>;
   liveCheck(): Promise<LiveReport>;
   getServiceStatus(req: { service: string; eventLimit: number }): Promise<StatusReport>;
+  /** Streams events (backlog first); with follow it runs until `signal` aborts (then resolves). */
+  watchEvents(req: { backlog: number; follow: boolean }, onEvent: (e: EventRecord) => void, signal?: AbortSignal): Promise<void>;
   close(): void;
 }
 
@@ -81,7 +84,7 @@ export function createAgentClient(o: AgentClientOptions): AgentClient {
     });
   }
 
-  function stream<Res>(name: string, req: MessageShape<DescMessage>, ms: number, onMessage: (r: Res) => void): Promise<void> {
+  function stream<Res>(name: string, req: MessageShape<DescMessage>, ms: number, onMessage: (r: Res) => void, signal?: AbortSignal): Promise<void> {
     const m = methodDesc(name);
     return new Promise((resolve, reject) => {
       const s = client.makeServerStreamRequest(
@@ -90,11 +93,21 @@ export function createAgentClient(o: AgentClientOptions): AgentClient {
         (buf: Buffer) => fromBinary(m.output, buf) as Res,
         req,
         metadata(),
-        { deadline: Date.now() + ms },
+        { deadline: ms === Infinity ? Infinity : Date.now() + ms },
       );
+      // Leaving a grpc-js stream early does not cancel it: cancel explicitly.
+      const onAbort = () => s.cancel();
+      signal?.addEventListener("abort", onAbort, { once: true });
       s.on("data", (r: Res) => onMessage(r));
-      s.on("error", (err: grpc.ServiceError) => reject(fromServiceError(err, o.node)));
-      s.on("end", () => resolve());
+      s.on("error", (err: grpc.ServiceError) => {
+        signal?.removeEventListener("abort", onAbort);
+        if (signal?.aborted && err.code === grpc.status.CANCELLED) resolve();
+        else reject(fromServiceError(err, o.node));
+      });
+      s.on("end", () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      });
     });
   }
 
@@ -142,6 +155,11 @@ export function createAgentClient(o: AgentClientOptions): AgentClient {
         })),
         events: r.events.map(eventFromProto),
       };
+    },
+    async watchEvents(req, onEvent, signal) {
+      await stream<WatchEventsResponse>("WatchEvents", create(WatchEventsRequestSchema, req), req.follow ? Infinity : timeoutMs, (r) => {
+        if (r.event) onEvent(eventFromProto(r.event));
+      }, signal);
     },
     close: () => client.close(),
   };

@@ -1,9 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import {
-  DeployResponseSchema, GetServiceStatusResponseSchema, ListServicesResponseSchema, LiveCheckResponseSchema,
+  DeployResponseSchema, GetServiceStatusResponseSchema, WatchEventsResponseSchema, ListServicesResponseSchema, LiveCheckResponseSchema,
   RestartServiceResponseSchema, StartServiceResponseSchema, StopServiceResponseSchema,
-  type DeployRequest, type GetServiceStatusRequest, type RestartServiceRequest, type StartServiceRequest, type StopServiceRequest,
+  type DeployRequest, type GetServiceStatusRequest, type WatchEventsRequest, type RestartServiceRequest, type StartServiceRequest, type StopServiceRequest,
 } from "../gen/mcp/v1/agent_pb.ts";
 import { McpError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
@@ -142,6 +142,8 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
         events: r.events.map(eventToProto),
       });
     }),
+    WatchEvents: serverStream<WatchEventsRequest, unknown>("WatchEvents", (req, ctx, write) =>
+      api.watchEvents({ backlog: req.backlog, follow: req.follow }, ctx, (e) => write(create(WatchEventsResponseSchema, { event: eventToProto(e) })))),
   };
 
   for (const m of listRpcMethods()) {

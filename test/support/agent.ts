@@ -17,6 +17,8 @@ export interface TestAgent {
   servicesDir: string;
   logs(): string;
   stop(): Promise<void>;
+  /** Stops the agent (SIGTERM) and starts it again on the same config and registry. */
+  restart(): Promise<void>;
   /** Runs the CLI with this agent's CLI config. */
   cli(args: string[], opts?: { stdin?: string; env?: Record<string, string | undefined> }): ReturnType<typeof runMcp>;
 }
@@ -26,7 +28,23 @@ export interface TestAgent {
  * then `mcp node add` + `mcp login --token-stdin` for a fresh CLI config.
  * `agentToml` lines are appended to the [agent] section (e.g. stop_timeout).
  */
-export async function startTestAgent(opts: { flavor?: Flavor; node?: string; agentSettings?: Record<string, string> } = {}): Promise<TestAgent> {
+/** Sets `key = value` in a [section] of a TOML text: replaces the key's line if the section has one, else adds it under the header. */
+export function setTomlKey(text: string, section: string, key: string, value: string): string {
+  const header = new RegExp(`^\\[${section}\\]\\n`, "m");
+  const m = header.exec(text);
+  if (!m) return `${text}\n[${section}]\n${key} = ${value}\n`;
+  const start = m.index + m[0].length;
+  const next = text.slice(start).search(/^\[/m);
+  const end = next < 0 ? text.length : start + next;
+  const body = text.slice(start, end);
+  const keyLine = new RegExp(`^${key} = .*$`, "m");
+  const newBody = keyLine.test(body) ? body.replace(keyLine, `${key} = ${value}`) : `${key} = ${value}\n${body}`;
+  return text.slice(0, start) + newBody + text.slice(end);
+}
+
+export async function startTestAgent(
+  opts: { flavor?: Flavor; node?: string; agentSettings?: Record<string, string>; settings?: Record<string, Record<string, string>> } = {},
+): Promise<TestAgent> {
   const flavor = opts.flavor ?? "source";
   const node = opts.node ?? "local";
   const dir = tempDir("mcp-agent-");
@@ -36,26 +54,32 @@ export async function startTestAgent(opts: { flavor?: Flavor; node?: string; age
   if (init.code !== 0) throw new Error(`agent init failed (${init.code}): ${init.stderr}`);
   const token = init.stdout.trimEnd().split("\n").at(-1)!;
   const agentConfig = join(dir, "state/mcp-agent.toml");
-  if (opts.agentSettings) {
-    let text = readFileSync(agentConfig, "utf8");
-    for (const [k, v] of Object.entries(opts.agentSettings)) text = text.replace(/^\[agent\]\n/m, `[agent]\n${k} = ${v}\n`);
-    writeFileSync(agentConfig, text);
+  const settings = { ...opts.settings, agent: { ...opts.settings?.agent, ...opts.agentSettings } };
+  let text = readFileSync(agentConfig, "utf8");
+  for (const [section, kv] of Object.entries(settings)) {
+    for (const [k, v] of Object.entries(kv ?? {})) text = setTomlKey(text, section, k, v);
   }
+  writeFileSync(agentConfig, text);
   let log = "";
-  const proc: Subprocess<"ignore", "pipe", "pipe"> = Bun.spawn([...mcpArgv(flavor), "agent", "--config", agentConfig], {
-    env: { ...process.env, NO_COLOR: "1" },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  let proc: Subprocess<"ignore", "pipe", "pipe">;
   const decoder = new TextDecoder();
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) log += decoder.decode(chunk);
+  const spawnAgent = async () => {
+    const mark = log.length;
+    proc = Bun.spawn([...mcpArgv(flavor), "agent", "--config", agentConfig], {
+      env: { ...process.env, NO_COLOR: "1" },
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const pump = async (stream: ReadableStream<Uint8Array>) => {
+      for await (const chunk of stream) log += decoder.decode(chunk);
+    };
+    void pump(proc.stderr);
+    void pump(proc.stdout);
+    await waitFor(() => log.slice(mark).includes("agent serving") || proc.exitCode !== null, "the agent to serve", 20_000);
+    if (proc.exitCode !== null) throw new Error(`the agent exited (${proc.exitCode}): ${log}`);
   };
-  void pump(proc.stderr);
-  void pump(proc.stdout);
-  await waitFor(() => log.includes("agent serving") || proc.exitCode !== null, "the agent to serve", 20_000);
-  if (proc.exitCode !== null) throw new Error(`the agent exited (${proc.exitCode}): ${log}`);
+  await spawnAgent();
 
   const cliDir = join(dir, "cli");
   const cliConfig = join(cliDir, "mcp.toml");
@@ -74,6 +98,11 @@ export async function startTestAgent(opts: { flavor?: Flavor; node?: string; age
     async stop() {
       proc.kill("SIGTERM");
       await proc.exited;
+    },
+    async restart() {
+      proc.kill("SIGTERM");
+      await proc.exited;
+      await spawnAgent();
     },
   };
 }
