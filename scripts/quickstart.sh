@@ -37,10 +37,12 @@ if [ ! -f "$state/agent/mcp-agent.toml" ]; then
 fi
 
 if ! agent_running; then
+  # Only this start's lines count: the log is appended to across runs.
+  offset=$(stat -c %s "$state/agent.log" 2>/dev/null || echo 0)
   nohup "$mcp" agent --config "$state/agent/mcp-agent.toml" >> "$state/agent.log" 2>&1 &
   echo $! > "$state/agent.pid"
   for _ in $(seq 1 100); do
-    grep -q "agent serving" "$state/agent.log" 2>/dev/null && break
+    tail -c +"$((offset + 1))" "$state/agent.log" | grep -q "agent serving" && break
     kill -0 "$(cat "$state/agent.pid")" 2>/dev/null || { cat "$state/agent.log" >&2; exit 1; }
     sleep 0.1
   done

@@ -1,5 +1,6 @@
 #!/usr/bin/env bun
-// argv → mode. The only process.exit in mcp.
+// argv → mode. The only process.exit in mcp. (No top-level await: the
+// binary is built as CommonJS bytecode for a fast start.)
 import { main } from "./modes/cli.ts";
 
-process.exit(await main(process.argv.slice(2)));
+void main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -20,6 +20,8 @@ export class LiveState {
   private readonly byName = new Map<string, ObservedContainer>();
   /** When an event last touched a name (Unix ms, the runtime's clock); removals included. */
   private readonly touched = new Map<string, { at: number; removed: boolean }>();
+  /** What the view already knows of each name, as a time: the last listing's start or the last event applied. */
+  private readonly knownAt = new Map<string, number>();
 
   /** Replaces the view with a listing that started at `listedAt`. */
   replace(list: ObservedContainer[], listedAt: number): void {
@@ -35,11 +37,20 @@ export class LiveState {
       else if (mine) fresh.set(name, mine);
     }
     this.byName.clear();
-    for (const [k, v] of fresh) this.byName.set(k, v);
+    for (const [k, v] of fresh) {
+      this.byName.set(k, v);
+      this.knownAt.set(k, Math.max(this.knownAt.get(k) ?? 0, listedAt));
+    }
   }
 
-  /** Applies an event; returns true when a container's state (or existence) changed. */
+  /**
+   * Applies an event; returns true when a container's state (or existence)
+   * changed. An event older than what the view already knows of that name is
+   * stale (a replay of podman's event log) and is ignored.
+   */
   apply(e: RuntimeEvent): boolean {
+    if (e.time < (this.knownAt.get(e.name) ?? 0)) return false;
+    this.knownAt.set(e.name, e.time);
     if (e.status === "remove") {
       this.touched.set(e.name, { at: e.time, removed: true });
       return this.byName.delete(e.name);

@@ -151,7 +151,11 @@ export function versionArgs(): string[] {
   return ["version", "--format", "json"];
 }
 
-/** The live container event stream, one JSON object per line. */
-export function eventsArgs(): string[] {
-  return ["events", "--format", "json", "--filter", "type=container"];
+/**
+ * The live container event stream, one JSON object per line, from `sinceMs`
+ * on: without it podman's file event logger replays old events (seen when
+ * it rotates its log).
+ */
+export function eventsArgs(sinceMs: number): string[] {
+  return ["events", "--format", "json", "--filter", "type=container", "--since", new Date(sinceMs).toISOString()];
 }

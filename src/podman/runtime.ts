@@ -192,7 +192,7 @@ export function createPodmanRuntime(opts: PodmanRuntimeOptions): ContainerRuntim
 
     async watch(onEvent: (e: RuntimeEvent) => void, signal: AbortSignal): Promise<void> {
       if (signal.aborted) return;
-      const handle = runner.stream(eventsArgs(), {
+      const handle = runner.stream(eventsArgs(Date.now()), {
         signal,
         onLine: (line) => {
           const e = parseEvent(line);

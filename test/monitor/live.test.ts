@@ -46,3 +46,19 @@ describe("LiveState", () => {
     expect(s.all().map((c) => c.name)).toEqual(["a"]);
   });
 });
+
+describe("LiveState against replayed events", () => {
+  test("events older than what the view knows (podman replaying its rotated log) change nothing", () => {
+    const s = new LiveState();
+    s.replace([box("a", "running")], 1000);
+    // The history of an earlier container of the same name, replayed.
+    expect(s.apply(ev("a", "died", 500))).toBe(false);
+    expect(s.apply(ev("a", "remove", 510))).toBe(false);
+    expect(s.apply(ev("a", "create", 520))).toBe(false);
+    expect(s.get("a")?.state).toBe("running");
+    // A new event still counts, and after it, older ones do not.
+    expect(s.apply(ev("a", "died", 2000))).toBe(true);
+    expect(s.apply(ev("a", "start", 1500))).toBe(false);
+    expect(s.get("a")?.state).toBe("exited");
+  });
+});

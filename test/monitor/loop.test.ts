@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { containerSpecFor, createLocks, deployService, startService, type DeployDeps } from "../../src/deploy/index.ts";
+import { createHandlers } from "../../src/agent/index.ts";
 import { silentLogger } from "../../src/lib/log.ts";
 import { createAlerter, createJournal, startMonitor, type ExecFn, type Monitor } from "../../src/monitor/index.ts";
 import { FakeRuntime, type ComponentSpec } from "../../src/runtime/index.ts";
@@ -81,5 +82,54 @@ describe("the monitor loop (fake runtime)", () => {
     await runtime.remove("app-api");
     await waitFor(() => runtime.dump().containers[0]?.state === "running", "the recreation");
     expect(runtime.dump().containers[0]!.labels).toEqual(containerSpecFor("n1", "app", spec).labels);
+  });
+});
+
+describe("the monitor loop: robustness and cost", () => {
+  test("when the event stream dies it is restarted (after a listing), and events flow again", async () => {
+    const runtime = new FakeRuntime();
+    runtime.addRemoteImage(IMG);
+    const db = openDb(":memory:");
+    const journal = createJournal(db);
+    const clock = { now: () => Date.now() };
+    const locks = createLocks();
+    const deps: DeployDeps = { node: "n1", runtime, db, journal, clock, log: silentLogger, locks, stopTimeoutSec: 1, startTimeoutMs: 1000, defaultLockWaitMs: 1000 };
+    await deployService(deps, { service: { name: "app", node: "n1", active: true, components: [spec] }, component: "", force: false, lockWaitMs: 0 }, () => {});
+    runtime.failNext("watch", new Error("podman events: broken pipe"));
+    const warnings: string[] = [];
+    const log = { ...silentLogger, warn: (m: string) => void warnings.push(m) };
+    monitor = await startMonitor({
+      runtime, db, journal, clock, log,
+      alerter: createAlerter({ command: [], exec: async () => {}, journal, log, clock, node: "n1" }),
+      rules: { flapThreshold: 3, flapWindowMs: 60_000, cooldownMs: 900_000, driftGraceMs: 50, reconcile: false },
+      resyncMs: 60_000, retentionMs: 86_400_000, busy: () => false, reconcile: async () => {},
+    });
+    await waitFor(() => warnings.includes("event stream ended; restarting it"), "the restart");
+    // The restarted stream delivers: a crash is seen without waiting for a resync.
+    await waitFor(async () => {
+      if (getService(db, "app")!.components[0]!.observed === "exited") return true;
+      if (runtime.dump().containers[0]!.state === "running") runtime.crash("app-api", 1);
+      return false;
+    }, "the crash through the restarted stream", 5000);
+  });
+
+  test("ps, status and list make no runtime call", async () => {
+    const { runtime, db, journal } = await setup();
+    const calls: string[] = [];
+    const counting = new Proxy(runtime, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === "function" ? (...a: unknown[]) => (calls.push(String(prop)), v.apply(target, a)) : v;
+      },
+    });
+    const deps: DeployDeps = { node: "n1", runtime: counting, db, journal, clock: { now: () => Date.now() }, log: silentLogger, locks: createLocks(), stopTimeoutSec: 1, startTimeoutMs: 1000, defaultLockWaitMs: 1000 };
+    const api = createHandlers(deps, monitor!.live);
+    const ctx = { method: "x", identity: { name: "t", role: "viewer" }, peer: "p", signal: new AbortController().signal };
+    const ps = await api.liveCheck(ctx);
+    expect(ps.components[0]).toMatchObject({ service: "app", component: "api", state: "running", version: "v1" });
+    expect(ps.components[0]!.startedAt).toBeGreaterThan(0);
+    await api.getServiceStatus({ service: "", eventLimit: 5 }, ctx);
+    await api.listServices(ctx);
+    expect(calls).toEqual([]);
   });
 });

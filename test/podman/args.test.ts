@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import {
+  eventsArgs,
   envArgs,
   imageInspectArgs,
   inspectArgs,
@@ -148,5 +149,13 @@ describe("verbs", () => {
     expect(restartArgs("c1", 3)).toEqual(["restart", "-t", "3", "c1"]);
     expect(rmArgs("c1")).toEqual(["rm", "-f", "-t", "10", "c1"]);
     expect(rmArgs("c1", 0)).toEqual(["rm", "-f", "-t", "0", "c1"]);
+  });
+});
+
+describe("eventsArgs", () => {
+  test("streams container events as JSON from a given time (no replay of old events)", () => {
+    expect(eventsArgs(Date.UTC(2026, 10, 23, 22, 14, 6, 500))).toEqual([
+      "events", "--format", "json", "--filter", "type=container", "--since", "2026-11-23T22:14:06.500Z",
+    ]);
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   appendEvent, beginDeployment, failPendingDeployments, findTokenByHash, finishDeployment, getService, insertToken, lastDeployment,
-  listServices, openDb, putComponent, recentEvents, revokeToken, setDesired, setObserved, upsertService,
+  listServices, openDb, pruneEvents, putComponent, recentEvents, revokeToken, setDesired, setObserved, upsertService,
 } from "../../src/store/index.ts";
 import type { ComponentSpec } from "../../src/runtime/index.ts";
 
@@ -70,6 +70,9 @@ describe("store", () => {
     appendEvent(db, { time: 3, service: "a", component: "x", kind: "stop", message: "3" });
     expect(recentEvents(db, { limit: 10 }).map((e) => e.message)).toEqual(["1", "2", "3"]);
     expect(recentEvents(db, { service: "a", limit: 1 }).map((e) => e.message)).toEqual(["3"]);
+    // Retention: events older than the cut are pruned, the rest kept.
+    expect(pruneEvents(db, 3)).toBe(2);
+    expect(recentEvents(db, { limit: 10 }).map((e) => e.message)).toEqual(["3"]);
   });
 
   test("tokens: unique names, revocation", () => {

@@ -7,6 +7,7 @@ import { $ } from "bun";
 import { mkdtemp, mkdir, copyFile, symlink, writeFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { waitFor as waitUntil } from "./mcp.ts";
 
 /** The test images: identical but for /VERSION and /www/index.html. */
 export const TEST_IMAGES = { v1: "localhost/mcp-test/busybox:v1", v2: "localhost/mcp-test/busybox:v2" } as const;
@@ -91,27 +92,15 @@ export async function removeContainers(prefix: string): Promise<void> {
   if (names.length > 0) await $`podman rm -f -t 0 ${names}`.nothrow().quiet();
 }
 
-/** A random port in 20000–59999 that nothing on 127.0.0.1 listens on right now. */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20000 + Math.floor(Math.random() * 40000);
-    try {
-      const server = Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } });
-      server.stop(true);
-      return port;
-    } catch {
-      // taken: try another
-    }
-  }
-}
+/** A free port on 127.0.0.1 (one implementation, in mcp.ts). */
+export { freePort } from "./mcp.ts";
 
-/** Polls check until it returns a value other than undefined, or fails after timeoutMs. */
+/**
+ * Polls check until it returns a value other than undefined, or fails after
+ * timeoutMs: the condition wait of mcp.ts, with this file's argument order.
+ */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await Bun.sleep(50);
-  }
+  let value: T | undefined;
+  await waitUntil(async () => (value = await check()) !== undefined, what, timeoutMs);
+  return value as T;
 }
