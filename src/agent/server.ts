@@ -4,7 +4,8 @@ import tls from "node:tls";
 import type { Clock } from "../lib/clock.ts";
 import { McpError, messageOf } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
-import { createRpcServer, listen, type AgentApi, type AuditEntry } from "../rpc/index.ts";
+import type { AgentApi } from "../rpc/index.ts";
+import { createRpcServer, listen, type AuditEntry } from "../rpc/server.ts";
 import type { Db } from "../store/index.ts";
 import { createAuthenticator } from "./auth.ts";
 

@@ -2,7 +2,7 @@ import { isMcpError, McpError, messageOf } from "../lib/errors.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
 import type { ContainerRuntime } from "../runtime/port.ts";
-import type { ComponentSpec, ImageInfo, ServiceDef } from "../runtime/types.ts";
+import type { ComponentSpec, ImageInfo, ObservedContainer, ServiceDef } from "../runtime/types.ts";
 import { containerName, specHash, versionOf } from "../servicedef/index.ts";
 import type { Journal } from "../monitor/journal.ts";
 import { beginDeployment, finishDeployment, getComponent, putComponent, upsertService, type Db } from "../store/index.ts";
@@ -28,6 +28,8 @@ export interface DeployDeps {
   defaultLockWaitMs: number;
   /** A podman auth file with registry credentials, when configured. */
   authFile?: string;
+  /** Told of every container this code has just inspected (feeds the monitor's live view). */
+  seen?: (c: ObservedContainer) => void;
 }
 
 export interface DeployRequest {
@@ -155,6 +157,7 @@ async function deployComponent(
     }
     const id = await runtime.run(containerSpecFor(deps.node, service, spec));
     const started = await waitForStart(runtime, name, deps.startTimeoutMs);
+    if (started) deps.seen?.(started);
     if (!started || started.state !== "running") {
       const why = !started
         ? "the container disappeared after start"

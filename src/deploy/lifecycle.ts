@@ -50,6 +50,7 @@ async function forEachComponent(
 
 async function observe(deps: DeployDeps, c: ComponentRecord): Promise<void> {
   const now = await deps.runtime.inspect(c.containerName);
+  if (now) deps.seen?.(now);
   setObserved(deps.db, c.service, c.name, observedStateOf(now, c.desired), now?.id ?? "", deps.clock.now());
 }
 

@@ -7,7 +7,7 @@ import { createLocks, startService, stopService, type DeployDeps } from "../depl
 import { systemClock } from "../lib/clock.ts";
 import { McpError } from "../lib/errors.ts";
 import { formatContext, type Logger } from "../lib/log.ts";
-import { createAlerter, createJournal, startMonitor, type ExecFn } from "../monitor/index.ts";
+import { createAlerter, createJournal, startMonitor, type ExecFn, type LiveState } from "../monitor/index.ts";
 import { createPodmanRuntime, createRunner } from "../podman/index.ts";
 import { failPendingDeployments, openDb } from "../store/index.ts";
 import pkg from "../../package.json" with { type: "json" };
@@ -73,6 +73,10 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
     defaultLockWaitMs: cfg.agent.lockWaitMs,
   };
 
+  // What deploys and lifecycle operations inspect goes straight into the live view.
+  let liveView: LiveState | undefined;
+  deps.seen = (c) => liveView?.observe(c, clock.now());
+
   // The alert command runs through the one process seam, without a shell.
   const exec: ExecFn = async (argv, env, stdin, timeoutMs) => {
     await createRunner({ bin: argv[0]!, env: { ...io.env, ...env }, log }).run(argv.slice(1), { timeoutMs, stdin });
@@ -104,6 +108,8 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
       if (failed) throw new McpError("failed_precondition", failed.message);
     },
   });
+
+  liveView = monitor.live();
 
   const server = await startAgentServer({
     listen: cfg.server.listen,

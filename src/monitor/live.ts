@@ -69,6 +69,15 @@ export class LiveState {
     return prev?.state !== state || prev.id !== e.id;
   }
 
+  /**
+   * Records a container mcp has just inspected (after a deploy, start or
+   * restart), so that `ps` shows it at once instead of waiting for its events.
+   */
+  observe(c: ObservedContainer, at: number): void {
+    this.byName.set(c.name, c);
+    this.knownAt.set(c.name, Math.max(this.knownAt.get(c.name) ?? 0, at));
+  }
+
   get(name: string): ObservedContainer | undefined {
     return this.byName.get(name);
   }

@@ -3,11 +3,12 @@ import { messageOf } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { ContainerRuntime } from "../runtime/port.ts";
 import type { DesiredState, ObservedContainer } from "../runtime/types.ts";
-import { listServices, pruneEvents, recentEvents, setObserved, type Db } from "../store/index.ts";
+import { listServices, pruneEvents, recentEvents, type Db } from "../store/index.ts";
 import type { Alerter } from "./alert.ts";
 import type { Journal } from "./journal.ts";
 import { LiveState } from "./live.ts";
-import { plan, trackerKey, type Action, type ComponentView, type MonitorRules, type Tracker } from "./plan.ts";
+import { applyActions } from "./apply.ts";
+import { plan, trackerKey, type ComponentView, type MonitorRules, type Tracker } from "./plan.ts";
 import { observedStateOf } from "./state.ts";
 
 export interface MonitorDeps {
@@ -40,7 +41,7 @@ const PRUNE_EVERY_MS = 3_600_000;
  * The thin loop: one full listing at start (silent), then podman's event
  * stream (restarted with capped backoff when it ends, followed by a listing),
  * a listing every `resyncMs`, and a timer for the plan's next wake-up. Every
- * decision is `plan`'s; every effect is `apply`'s.
+ * decision is `plan`'s; every effect is `applyActions`'s.
  */
 export async function startMonitor(d: MonitorDeps): Promise<Monitor> {
   const live = new LiveState();
@@ -76,38 +77,12 @@ export async function startMonitor(d: MonitorDeps): Promise<Monitor> {
     );
   }
 
-  function apply(actions: Action[]): void {
-    const now = d.clock.now();
-    for (const a of actions) {
-      switch (a.type) {
-        case "record": {
-          setObserved(d.db, a.service, a.component, a.to, a.containerId, now);
-          const code = a.to === "exited" ? ` (exit code ${a.exitCode})` : "";
-          d.journal.append({ time: now, service: a.service, component: a.component, kind: "observed", message: `${a.from} → ${a.to}${code}` });
-          break;
-        }
-        case "alert":
-          d.alerter.fire(a);
-          break;
-        case "suppress":
-          d.log.info("alert suppressed", { kind: a.kind, service: a.service, component: a.component, why: a.why });
-          break;
-        case "reconcile":
-          d.log.info("reconciling", { service: a.service, component: a.component, desired: a.desired, attempt: a.attempt });
-          d.reconcile(a.service, a.component, a.desired).catch((err) =>
-            d.log.warn("reconcile failed", { service: a.service, component: a.component, error: messageOf(err) }),
-          );
-          break;
-      }
-    }
-  }
-
   function evaluate(silent = false): void {
     if (stop.signal.aborted) return;
     const components = views();
     const out = plan({ components, trackers, now: d.clock.now(), silent, busy: d.busy, rules: d.rules });
     trackers = out.trackers;
-    apply(out.actions);
+    applyActions(out.actions, d);
     clearTimeout(wakeTimer);
     // A busy service is looked at again once it settles.
     const next = out.wakeAt ?? Infinity;

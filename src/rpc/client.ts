@@ -1,5 +1,4 @@
-import { create, fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
-import * as grpc from "@grpc/grpc-js";
+import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import {
   DeployRequestSchema, GetServiceStatusRequestSchema, ListServicesRequestSchema, LiveCheckRequestSchema,
   RestartServiceRequestSchema, StartServiceRequestSchema, StopServiceRequestSchema, WatchEventsRequestSchema,
@@ -11,8 +10,7 @@ import { McpError } from "../lib/errors.ts";
 import type { EventRecord } from "../store/index.ts";
 import type { DeployInput, LiveReport, ServicesReport, StatusReport, Target } from "./api.ts";
 import { deploymentFromProto, eventFromProto, resultFromProto, serviceDefToProto, serviceRecordFromProto } from "./convert.ts";
-import { methodDesc, SERVICE_NAME } from "./service.ts";
-import { fromServiceError } from "./status.ts";
+import { createH2Transport } from "./_h2.ts";
 
 export interface AgentClientOptions {
   /** The node's name, for messages. */
@@ -46,69 +44,22 @@ export interface AgentClient {
 }
 
 /**
- * Dials an agent over TLS. The address may be an IP: the certificate is
- * verified against `serverName` (grpc-js under Bun cannot verify a TLS
- * connection to an IP otherwise — see BUN-NOTES).
+ * Dials an agent over TLS 1.3 (HTTP/2, see _h2.ts). The address may be an
+ * IP: the certificate is verified against `serverName`.
  */
 export function createAgentClient(o: AgentClientOptions): AgentClient {
-  const creds = grpc.credentials.createSsl(
-    Buffer.from(o.caPem),
-    o.keyPem ? Buffer.from(o.keyPem) : null,
-    o.certPem ? Buffer.from(o.certPem) : null,
-  );
-  const client = new grpc.Client(o.address, creds, {
-    "grpc.ssl_target_name_override": o.serverName,
-    "grpc.default_authority": o.serverName,
-    "grpc.max_receive_message_length": 8 * 1024 * 1024,
-  });
+  const transport = createH2Transport(o);
   const timeoutMs = o.timeoutMs ?? 15_000;
 
-  const metadata = () => {
-    const md = new grpc.Metadata();
-    md.set("authorization", `Bearer ${o.token}`);
-    return md;
-  };
-
-  function call<Res>(name: string, req: MessageShape<DescMessage>, ms = timeoutMs): Promise<Res> {
-    const m = methodDesc(name);
-    return new Promise((resolve, reject) => {
-      client.makeUnaryRequest(
-        `/${SERVICE_NAME}/${name}`,
-        (msg: MessageShape<DescMessage>) => Buffer.from(toBinary(m.input, msg)),
-        (buf: Buffer) => fromBinary(m.output, buf) as Res,
-        req,
-        metadata(),
-        { deadline: Date.now() + ms },
-        (err, res) => (err ? reject(fromServiceError(err, o.node)) : resolve(res as Res)),
-      );
-    });
+  async function call<Res>(name: string, req: MessageShape<DescMessage>, ms = timeoutMs): Promise<Res> {
+    let res: Res | undefined;
+    await transport.call(name, req, ms, (m) => (res = m as Res));
+    if (res === undefined) throw new McpError("internal", `node ${o.node}: ${name} answered without a message`, "check the agent's log");
+    return res;
   }
 
   function stream<Res>(name: string, req: MessageShape<DescMessage>, ms: number, onMessage: (r: Res) => void, signal?: AbortSignal): Promise<void> {
-    const m = methodDesc(name);
-    return new Promise((resolve, reject) => {
-      const s = client.makeServerStreamRequest(
-        `/${SERVICE_NAME}/${name}`,
-        (msg: MessageShape<DescMessage>) => Buffer.from(toBinary(m.input, msg)),
-        (buf: Buffer) => fromBinary(m.output, buf) as Res,
-        req,
-        metadata(),
-        { deadline: ms === Infinity ? Infinity : Date.now() + ms },
-      );
-      // Leaving a grpc-js stream early does not cancel it: cancel explicitly.
-      const onAbort = () => s.cancel();
-      signal?.addEventListener("abort", onAbort, { once: true });
-      s.on("data", (r: Res) => onMessage(r));
-      s.on("error", (err: grpc.ServiceError) => {
-        signal?.removeEventListener("abort", onAbort);
-        if (signal?.aborted && err.code === grpc.status.CANCELLED) resolve();
-        else reject(fromServiceError(err, o.node));
-      });
-      s.on("end", () => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      });
-    });
+    return transport.call(name, req, ms, (m) => onMessage(m as Res), signal);
   }
 
   const results = (r: { results: Parameters<typeof resultFromProto>[0][] }) => r.results.map(resultFromProto);
@@ -161,6 +112,6 @@ export function createAgentClient(o: AgentClientOptions): AgentClient {
         if (r.event) onEvent(eventFromProto(r.event));
       }, signal);
     },
-    close: () => client.close(),
+    close: () => transport.close(),
   };
 }

@@ -12,7 +12,8 @@ import {
   deploymentToProto, eventToProto, resultToProto, serviceDefFromProto, serviceRecordToProto,
 } from "./convert.ts";
 import { grpcServiceDefinition, listRpcMethods } from "./service.ts";
-import { toServiceError } from "./status.ts";
+import { toServiceError } from "./_server-status.ts";
+import { statusName } from "./status.ts";
 
 /** One audited call. */
 export interface AuditEntry {
@@ -41,7 +42,6 @@ function bearer(md: grpc.Metadata): string | null {
   return m ? m[1]! : null;
 }
 
-const STATUS_NAMES = Object.fromEntries(Object.entries(grpc.status).filter(([, v]) => typeof v === "number").map(([k, v]) => [v, k]));
 
 /**
  * Builds the grpc-js server for the agent: every RPC of the descriptor is
@@ -62,7 +62,7 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
     if (err !== undefined && !(err instanceof McpError)) {
       log.error("internal error", { method, error: err instanceof Error ? err.stack ?? err.message : String(err) });
     }
-    const outcome = se ? STATUS_NAMES[se.code ?? 2] ?? "UNKNOWN" : "OK";
+    const outcome = se ? statusName(se.code ?? 2) : "OK";
     opts.audit({ time: started, method, identity, peer, outcome, durationMs: Date.now() - started });
     return se;
   }

@@ -1,59 +1,61 @@
-import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { McpError, type ErrorCode } from "../lib/errors.ts";
 
-const TO_STATUS: Record<ErrorCode, status> = {
-  invalid_argument: status.INVALID_ARGUMENT,
-  not_found: status.NOT_FOUND,
-  already_exists: status.ALREADY_EXISTS,
-  failed_precondition: status.FAILED_PRECONDITION,
-  unauthenticated: status.UNAUTHENTICATED,
-  permission_denied: status.PERMISSION_DENIED,
-  deadline_exceeded: status.DEADLINE_EXCEEDED,
-  unavailable: status.UNAVAILABLE,
-  unimplemented: status.UNIMPLEMENTED,
-  aborted: status.ABORTED,
-  internal: status.INTERNAL,
+/**
+ * gRPC status codes ⇄ mcp error codes. Plain numbers (the gRPC wire values),
+ * so that the CLI's client does not load grpc-js to read them.
+ */
+export const GRPC = {
+  OK: 0, CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, ABORTED: 10, OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14, DATA_LOSS: 15, UNAUTHENTICATED: 16,
+} as const;
+
+export const TO_STATUS: Record<ErrorCode, number> = {
+  invalid_argument: GRPC.INVALID_ARGUMENT,
+  not_found: GRPC.NOT_FOUND,
+  already_exists: GRPC.ALREADY_EXISTS,
+  failed_precondition: GRPC.FAILED_PRECONDITION,
+  unauthenticated: GRPC.UNAUTHENTICATED,
+  permission_denied: GRPC.PERMISSION_DENIED,
+  deadline_exceeded: GRPC.DEADLINE_EXCEEDED,
+  unavailable: GRPC.UNAVAILABLE,
+  unimplemented: GRPC.UNIMPLEMENTED,
+  aborted: GRPC.ABORTED,
+  internal: GRPC.INTERNAL,
 };
 
 const FROM_STATUS = new Map<number, ErrorCode>(Object.entries(TO_STATUS).map(([k, v]) => [v, k as ErrorCode]));
 
-const HINT_KEY = "mcp-hint";
+/** The name of a status code, for logs (`UNAUTHENTICATED`). */
+export function statusName(code: number): string {
+  return Object.entries(GRPC).find(([, v]) => v === code)?.[0] ?? "UNKNOWN";
+}
 
-/**
- * Turns a thrown value into a gRPC error. McpErrors keep their message and
- * carry their hint in trailing metadata; anything else becomes INTERNAL with
- * a generic message (the caller logs the real one).
- */
-export function toServiceError(err: unknown): Partial<ServiceError> {
-  const metadata = new Metadata();
-  if (err instanceof McpError) {
-    if (err.hint) metadata.set(HINT_KEY, encodeURIComponent(err.hint));
-    return { code: TO_STATUS[err.code], details: err.message, metadata };
+/** The trailer that carries an McpError's hint (URI-encoded). */
+export const HINT_KEY = "mcp-hint";
+
+/** The operator's error for a status the agent answered with. */
+export function fromStatus(code: number, details: string, hint: string, node: string): McpError {
+  if (code === GRPC.DEADLINE_EXCEEDED && !hint) {
+    return new McpError("deadline_exceeded", `node ${node}: ${details}`, "the agent did not answer in time; try again, or check the node");
   }
-  return { code: status.INTERNAL, details: "internal error in the agent (logged there)", metadata };
+  const kind = FROM_STATUS.get(code) ?? "internal";
+  return new McpError(kind, kind === "internal" ? `node ${node}: ${details}` : details, hint);
 }
 
 /**
- * Turns a gRPC error received by the client into an McpError. Transport and
- * TLS failures (UNAVAILABLE) are told apart so the operator knows which one.
+ * The operator's error for a connection that failed before the agent could
+ * answer: TLS failures are told apart from an unreachable node.
  */
-export function fromServiceError(err: ServiceError, node: string): McpError {
-  const details = err.details || err.message;
-  const hintRaw = err.metadata?.get(HINT_KEY)?.[0];
-  const hint = typeof hintRaw === "string" ? decodeURIComponent(hintRaw) : "";
-  if (err.code === status.UNAVAILABLE) {
-    if (/self.signed|unable to verify|certificate|CERT_|altnames|SSL|TLS/i.test(details) && !/ECONNREFUSED/.test(details)) {
-      if (/CERTIFICATE_REQUIRED|certificate required/i.test(details)) {
-        return new McpError("unavailable", `node ${node}: the agent requires a client certificate`, "configure a client certificate for this node");
-      }
-      return new McpError("unavailable", `node ${node}: TLS failed: the agent's certificate does not verify (${details.slice(0, 160)})`,
-        "check the node's ca_cert and server_name in the CLI config");
-    }
-    return new McpError("unavailable", `node ${node} is unreachable: ${details.slice(0, 200)}`, hint || "check that the agent runs and the address is right (mcp node list)");
+export function fromConnectError(err: { message?: string; code?: string }, node: string): McpError {
+  const text = `${err.code ?? ""} ${err.message ?? ""}`;
+  if (/CERTIFICATE_REQUIRED|certificate required/i.test(text)) {
+    return new McpError("unavailable", `node ${node}: the agent requires a client certificate`, "configure a client certificate for this node");
   }
-  if (err.code === status.DEADLINE_EXCEEDED && !hint) {
-    return new McpError("deadline_exceeded", `node ${node}: ${details}`, "the agent did not answer in time; try again, or check the node");
+  if (/CERT|self.signed|unable to verify|altname|Hostname\/IP does not match|SSL|TLS|handshake/i.test(text) && !/ECONNREFUSED|ECONNRESET|EHOSTUNREACH/.test(text)) {
+    return new McpError("unavailable", `node ${node}: TLS failed: the agent's certificate does not verify (${(err.message ?? text).trim().slice(0, 160)})`,
+      "check the node's ca_cert and server_name in the CLI config");
   }
-  const code = FROM_STATUS.get(err.code) ?? "internal";
-  return new McpError(code, code === "internal" ? `node ${node}: ${details}` : details, hint);
+  return new McpError("unavailable", `node ${node} is unreachable: ${(err.message ?? text).trim().slice(0, 200)}`,
+    "check that the agent runs and the address is right (mcp node list)");
 }

@@ -133,3 +133,21 @@ describe("the monitor loop: robustness and cost", () => {
     expect(calls).toEqual([]);
   });
 });
+
+describe("the live view right after mcp's own operations", () => {
+  test("a deploy's inspection reaches the live view at once (ps shows its uptime without waiting for events)", async () => {
+    const { runtime, db, journal } = await setup();
+    const live = monitor!.live();
+    const deps: DeployDeps = {
+      node: "n1", runtime, db, journal, clock: { now: () => Date.now() }, log: silentLogger, locks: createLocks(),
+      stopTimeoutSec: 1, startTimeoutMs: 1000, defaultLockWaitMs: 1000, seen: (c) => live.observe(c, Date.now()),
+    };
+    await monitor!.stop(); // no events from here on: only the deploy's own inspection can update the view
+    monitor = undefined;
+    await deployService(deps, { service: { name: "app", node: "n1", active: true, components: [spec] }, component: "", force: true, lockWaitMs: 0 }, () => {});
+    const box = live.get("app-api")!;
+    expect(box.state).toBe("running");
+    expect(box.id).toBe(runtime.dump().containers[0]!.id);
+    expect(box.startedAt).toBeGreaterThan(0);
+  });
+});
