@@ -12,11 +12,15 @@ import { fromConnectError, fromStatus, GRPC, HINT_KEY } from "./status.ts";
  * agent still serves with grpc-js.
  */
 export interface H2Options {
+  /** The node's name, for messages. */
   node: string;
+  /** host:port (an IP address is fine) */
   address: string;
   caPem: string;
+  /** The DNS name to verify in the agent's certificate. */
   serverName: string;
   token: string;
+  /** Optional client certificate (mutual TLS). */
   certPem?: string;
   keyPem?: string;
 }

@@ -10,21 +10,10 @@ import { McpError } from "../lib/errors.ts";
 import type { EventRecord } from "../store/index.ts";
 import type { DeployInput, LiveReport, ServicesReport, StatusReport, Target } from "./api.ts";
 import { deploymentFromProto, eventFromProto, resultFromProto, serviceDefToProto, serviceRecordFromProto } from "./convert.ts";
-import { createH2Transport } from "./_h2.ts";
+import { createH2Transport, type H2Options } from "./_h2.ts";
 
-export interface AgentClientOptions {
-  /** The node's name, for messages. */
-  node: string;
-  /** host:port (an IP address is fine) */
-  address: string;
-  caPem: string;
-  /** The DNS name to verify in the agent's certificate. */
-  serverName: string;
-  token: string;
-  /** Optional client certificate (mutual TLS). */
-  certPem?: string;
-  keyPem?: string;
-  /** Deadline of read calls (ms). */
+/** Where and how to reach one agent (see H2Options), plus the deadline of read calls (ms). */
+export interface AgentClientOptions extends H2Options {
   timeoutMs?: number;
 }
 

@@ -46,18 +46,11 @@ export interface ServiceDef {
   components: ComponentSpec[];
 }
 
-/** What to create: a component spec plus its container name and labels. */
-export interface ContainerSpec {
+/** What to create: a component's spec (without its deploy-time health gate), named as its container, with labels. */
+export interface ContainerSpec extends Omit<ComponentSpec, "health"> {
+  /** The container name (not the component's). */
   name: string;
-  image: string;
   labels: Record<string, string>;
-  network: string;
-  user: string;
-  restart: string;
-  ports: string[];
-  volumes: string[];
-  cmd: string[];
-  env: string[];
 }
 
 /** The runtime's raw container state, mapped from podman's words. */

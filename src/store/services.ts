@@ -94,20 +94,8 @@ export function upsertService(db: Db, name: string, active: boolean, now: number
   ).run(name, active ? 1 : 0, now, now);
 }
 
-/** The fields of a component that a deploy writes. */
-export interface ComponentWrite {
-  service: string;
-  name: string;
-  spec: ComponentSpec;
-  specHash: string;
-  desired: DesiredState;
-  observed: ObservedState;
-  version: string;
-  imageDigest: string;
-  containerId: string;
-  containerName: string;
-  deployedAt: number;
-}
+/** The fields of a component that a deploy writes (the times of the write are the store's). */
+export type ComponentWrite = Omit<ComponentRecord, "observedAt" | "updatedAt">;
 
 /** Creates or replaces a component's record (the service must exist). */
 export function putComponent(db: Db, c: ComponentWrite, now: number): void {

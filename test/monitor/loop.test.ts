@@ -16,7 +16,7 @@ afterEach(async () => {
   monitor = undefined;
 });
 
-async function setup(o: { reconcile?: boolean; exec?: ExecFn } = {}) {
+async function setup(o: { reconcile?: boolean; exec?: ExecFn; log?: typeof silentLogger; beforeStart?: (r: FakeRuntime) => void } = {}) {
   const runtime = new FakeRuntime();
   runtime.addRemoteImage(IMG);
   const db = openDb(":memory:");
@@ -27,9 +27,11 @@ async function setup(o: { reconcile?: boolean; exec?: ExecFn } = {}) {
   await deployService(deps, { service: { name: "app", node: "n1", active: true, components: [spec] }, component: "", force: false, lockWaitMs: 0 }, () => {});
   const calls: { argv: string[]; env: Record<string, string>; stdin: string }[] = [];
   const exec: ExecFn = o.exec ?? (async (argv, env, stdin) => void calls.push({ argv, env, stdin }));
+  o.beforeStart?.(runtime);
+  const log = o.log ?? silentLogger;
   monitor = await startMonitor({
-    runtime, db, journal, clock, log: silentLogger,
-    alerter: createAlerter({ command: ["notify", "--now"], exec, journal, log: silentLogger, clock, node: "n1" }),
+    runtime, db, journal, clock, log,
+    alerter: createAlerter({ command: ["notify", "--now"], exec, journal, log, clock, node: "n1" }),
     rules: { flapThreshold: 3, flapWindowMs: 60_000, cooldownMs: 900_000, driftGraceMs: 50, reconcile: !!o.reconcile },
     resyncMs: 60_000, retentionMs: 86_400_000,
     busy: (s) => locks.isHeld(`service ${s}`),
@@ -87,22 +89,10 @@ describe("the monitor loop (fake runtime)", () => {
 
 describe("the monitor loop: robustness and cost", () => {
   test("when the event stream dies it is restarted (after a listing), and events flow again", async () => {
-    const runtime = new FakeRuntime();
-    runtime.addRemoteImage(IMG);
-    const db = openDb(":memory:");
-    const journal = createJournal(db);
-    const clock = { now: () => Date.now() };
-    const locks = createLocks();
-    const deps: DeployDeps = { node: "n1", runtime, db, journal, clock, log: silentLogger, locks, stopTimeoutSec: 1, startTimeoutMs: 1000, defaultLockWaitMs: 1000 };
-    await deployService(deps, { service: { name: "app", node: "n1", active: true, components: [spec] }, component: "", force: false, lockWaitMs: 0 }, () => {});
-    runtime.failNext("watch", new Error("podman events: broken pipe"));
     const warnings: string[] = [];
-    const log = { ...silentLogger, warn: (m: string) => void warnings.push(m) };
-    monitor = await startMonitor({
-      runtime, db, journal, clock, log,
-      alerter: createAlerter({ command: [], exec: async () => {}, journal, log, clock, node: "n1" }),
-      rules: { flapThreshold: 3, flapWindowMs: 60_000, cooldownMs: 900_000, driftGraceMs: 50, reconcile: false },
-      resyncMs: 60_000, retentionMs: 86_400_000, busy: () => false, reconcile: async () => {},
+    const { runtime, db } = await setup({
+      log: { ...silentLogger, warn: (m: string) => void warnings.push(m) },
+      beforeStart: (r) => r.failNext("watch", new Error("podman events: broken pipe")),
     });
     await waitFor(() => warnings.includes("event stream ended; restarting it"), "the restart");
     // The restarted stream delivers: a crash is seen without waiting for a resync.
