@@ -53,7 +53,8 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState): AgentAp
           known.add(c.containerName);
           components.push({
             service: svc.name, component: c.name, containerName: c.containerName, state: c.observed,
-            image: box?.image || c.spec.image, version: box?.image ? versionOf(box.image) : c.version,
+            // The registry's version: a rolled-back container runs `repo@sha256:…`, which still is that version.
+            image: box?.image || c.spec.image, version: c.version,
             startedAt: box?.state === "running" ? box.startedAt : 0, desired: c.desired,
           });
         }

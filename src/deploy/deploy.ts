@@ -3,6 +3,7 @@ import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
 import type { ContainerRuntime } from "../runtime/port.ts";
 import type { ComponentSpec, ImageInfo, ObservedContainer, ServiceDef } from "../runtime/types.ts";
+import type { ComponentRecord } from "../store/index.ts";
 import { containerName, specHash, versionOf } from "../servicedef/index.ts";
 import type { Journal } from "../monitor/journal.ts";
 import { beginDeployment, finishDeployment, getComponent, putComponent, upsertService, type Db } from "../store/index.ts";
@@ -11,6 +12,7 @@ import { containerSpecFor, LABEL_SPEC } from "./containers.ts";
 import type { Locks } from "./lock.ts";
 import type { ComponentResult, DeployOutcome, Progress } from "./types.ts";
 import { waitForStart } from "./_wait.ts";
+import { imageByDigest, waitHealthy } from "./health.ts";
 
 /** What a deploy needs, passed in (STYLE habit 7). */
 export interface DeployDeps {
@@ -158,14 +160,23 @@ async function deployComponent(
     const id = await runtime.run(containerSpecFor(deps.node, service, spec));
     const started = await waitForStart(runtime, name, deps.startTimeoutMs);
     if (started) deps.seen?.(started);
+    // Step 5: running, and (with a health command) healthy; else the previous spec goes back.
+    let failure: { why: string; probe: string } | null = null;
     if (!started || started.state !== "running") {
-      const why = !started
-        ? "the container disappeared after start"
-        : started.state === "exited"
-          ? `the container exited at once (exit code ${started.exitCode})`
-          : `the container did not reach running within ${Math.round(deps.startTimeoutMs / 1000)}s (state ${started.state})`;
-      throw new McpError("failed_precondition", why);
+      failure = {
+        why: !started
+          ? "the container disappeared after start"
+          : started.state === "exited"
+            ? `the container exited at once (exit code ${started.exitCode})`
+            : `the container did not reach running within ${Math.round(deps.startTimeoutMs / 1000)}s (state ${started.state})`,
+        probe: "",
+      };
+    } else if (spec.health) {
+      progress({ component: spec.name, message: `waiting until healthy (${spec.health.retries} tries)` });
+      const verdict = await waitHealthy(runtime, name, spec.health);
+      if (!verdict.ok) failure = verdict;
     }
+    if (failure) return await putBack(deps, { service, spec, name, version, deploymentId, previous: getComponent(db, service, spec.name) }, failure);
     // Step 6: record the outcome.
     const now = clock.now();
     putComponent(db, {
@@ -176,20 +187,61 @@ async function deployComponent(
     deps.journal.append({ time: now, service, component: spec.name, kind: "deployed", message: `${version} (${image.digest.slice(0, 19)})` });
     return result("ok", `running ${version}`);
   } catch (err) {
+    // The old container may already be gone (a run that failed, a podman that stalled): put it back.
     const message = isMcpError(err) ? err.message : `internal error: ${messageOf(err)}`;
     if (!isMcpError(err)) deps.log.error("deploy failed", { service, component: spec.name, error: err instanceof Error ? err.stack : String(err) });
-    const now = clock.now();
-    finishDeployment(db, deploymentId, "failed", message, now);
-    deps.journal.append({ time: now, service, component: spec.name, kind: "deploy-failed", message });
-    // Keep the registry truthful about what is there now; the previous spec stays recorded.
-    const after = await runtime.inspect(name).catch(() => null);
-    const rec = getComponent(db, service, spec.name);
-    const observed = observedStateOf(after, "running");
-    // A first deploy that failed is still recorded, so that status shows it as drift.
-    putComponent(db, rec ? { ...rec, observed, containerId: after?.id ?? "" } : {
-      service, name: spec.name, spec, specHash: hash, desired: "running", observed, version,
-      imageDigest: image.digest, containerId: after?.id ?? "", containerName: name, deployedAt: now,
-    }, now);
-    return result("failed", message);
+    return await putBack(deps, { service, spec, name, version, deploymentId, previous: getComponent(db, service, spec.name) }, { why: message, probe: "" });
   }
+}
+
+/** The last lines of a log, folded into one line for a result message. */
+function lastLines(text: string, n: number): string {
+  return text.split("\n").map((l) => l.trim()).filter(Boolean).slice(-n).join(" | ");
+}
+
+/**
+ * A new container failed its gate: record why, with the probe's output and
+ * the container's last log lines, then put the previous deployed spec back
+ * by image digest (the old image is still local: no pull). Without a previous
+ * spec the failed container is left for inspection and the component fails.
+ */
+async function putBack(
+  deps: DeployDeps,
+  d: { service: string; spec: ComponentSpec; name: string; version: string; deploymentId: number; previous: ComponentRecord | null },
+  failure: { why: string; probe: string },
+): Promise<ComponentResult> {
+  const { runtime, db, clock } = deps;
+  const log = lastLines(await runtime.logs(d.name, 20).catch(() => ""), 3);
+  const detail = [failure.why, failure.probe && `probe: ${lastLines(failure.probe, 2)}`, log && `last log: ${log}`].filter(Boolean).join("; ");
+  const prev = d.previous;
+  const base = { component: d.spec.name, containerName: d.name };
+  if (!prev) {
+    const now = clock.now();
+    finishDeployment(db, d.deploymentId, "failed", detail, now);
+    deps.journal.append({ time: now, service: d.service, component: d.spec.name, kind: "deploy-failed", message: detail });
+    const after = await runtime.inspect(d.name).catch(() => null);
+    putComponent(db, {
+      service: d.service, name: d.spec.name, spec: d.spec, specHash: specHash(d.spec), desired: "running", observed: observedStateOf(after, "running"),
+      version: d.version, imageDigest: "", containerId: after?.id ?? "", containerName: d.name, deployedAt: now,
+    }, now);
+    return { ...base, status: "failed", message: `${detail} (no previous version to roll back to)`, version: d.version };
+  }
+  await runtime.remove(d.name).catch((err) => deps.log.warn("could not remove the failed container", { name: d.name, error: messageOf(err) }));
+  const container = containerSpecFor(deps.node, d.service, prev.spec);
+  container.image = imageByDigest(prev.spec.image, prev.imageDigest);
+  let restored = "";
+  try {
+    const id = await runtime.run(container);
+    const back = await waitForStart(runtime, d.name, deps.startTimeoutMs);
+    if (back) deps.seen?.(back);
+    const now = clock.now();
+    putComponent(db, { ...prev, observed: observedStateOf(back, prev.desired), containerId: id }, now);
+    restored = back?.state === "running" ? `${prev.version} is running again` : `${prev.version} was put back but is ${back?.state ?? "gone"}`;
+  } catch (err) {
+    restored = `putting ${prev.version} back failed too: ${messageOf(err)}`;
+  }
+  const now = clock.now();
+  finishDeployment(db, d.deploymentId, "rolled_back", `${detail}; ${restored}`, now);
+  deps.journal.append({ time: now, service: d.service, component: d.spec.name, kind: "rolled-back", message: `${d.version}: ${detail}; ${restored}` });
+  return { ...base, status: "rolled_back", message: `rolled back: ${detail}; ${restored}`, version: prev.version };
 }

@@ -151,6 +151,16 @@ export function versionArgs(): string[] {
   return ["version", "--format", "json"];
 }
 
+/** Runs cmd inside a container (no shell is added). */
+export function execArgs(name: string, cmd: string[]): string[] {
+  return ["exec", operand("container name", name), ...cmd];
+}
+
+/** The last lines of a container's log. */
+export function logsArgs(name: string, tail: number): string[] {
+  return ["logs", "--tail", String(Math.max(0, Math.floor(tail))), operand("container name", name)];
+}
+
 /**
  * The live container event stream, one JSON object per line, from `sinceMs`
  * on: without it podman's file event logger replays old events (seen when

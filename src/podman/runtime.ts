@@ -8,6 +8,8 @@ import type { ContainerRuntime, PullOptions } from "../runtime/port.ts";
 import type { ContainerDetails, ContainerSpec, ImageInfo, ObservedContainer, RuntimeEvent } from "../runtime/types.ts";
 import {
   eventsArgs,
+  execArgs,
+  logsArgs,
   imageInspectArgs,
   inspectArgs,
   psArgs,
@@ -74,6 +76,18 @@ export function createPodmanRuntime(opts: PodmanRuntimeOptions): ContainerRuntim
   async function onContainer(name: string, argv: string[], extraMs = 0): Promise<string> {
     try {
       return (await call(argv, extraMs)).stdout;
+    } catch (err) {
+      if (failedWith(err, NO_CONTAINER)) {
+        throw new McpError("not_found", `container ${name} not found`, "list containers with `mcp ps`", { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** Like onContainer, but keeps stdout and stderr apart (podman logs replays both). */
+  async function onContainerOutput(name: string, argv: string[]): Promise<{ stdout: string; stderr: string }> {
+    try {
+      return await call(argv);
     } catch (err) {
       if (failedWith(err, NO_CONTAINER)) {
         throw new McpError("not_found", `container ${name} not found`, "list containers with `mcp ps`", { cause: err });
@@ -188,6 +202,25 @@ export function createPodmanRuntime(opts: PodmanRuntimeOptions): ContainerRuntim
 
     async restart(name: string, timeoutSec: number): Promise<void> {
       await onContainer(name, restartArgs(name, timeoutSec), timeoutSec * 1000);
+    },
+
+    async exec(name: string, cmd: string[], timeoutMs: number): Promise<{ code: number; output: string }> {
+      try {
+        const r = await runner.run(execArgs(name, cmd), { timeoutMs });
+        return { code: r.code, output: (r.stdout + r.stderr).trim() };
+      } catch (err) {
+        if (err instanceof RunnerError) {
+          if (failedWith(err, NO_CONTAINER)) throw new McpError("not_found", `container ${name} not found`, "list containers with `mcp ps`", { cause: err });
+          // The probe ran and failed: its exit code and output are the answer, not an error.
+          return { code: err.exitCode, output: err.stderrTail.trim() };
+        }
+        throw err;
+      }
+    },
+
+    async logs(name: string, tail: number): Promise<string> {
+      const r = await onContainerOutput(name, logsArgs(name, tail));
+      return (r.stdout + r.stderr).trimEnd();
     },
 
     async watch(onEvent: (e: RuntimeEvent) => void, signal: AbortSignal): Promise<void> {

@@ -29,7 +29,12 @@ export interface FakeContainer {
   state: ContainerState;
   startedAt: number;
   exitCode: number;
+  /** What logs() returns: one line per start and exit. */
+  log: string[];
 }
+
+/** How exec() answers for containers of an image: a probe result, or a hang. */
+export type ProbeBehaviour = { code: number; output: string } | "hang";
 
 /** A container in a dump: what list() shows, plus the spec it was run from. */
 export interface FakeContainerDump extends ObservedContainer {
@@ -80,6 +85,7 @@ export class FakeRuntime implements ContainerRuntime {
   private readonly behaviours = new Map<string, { behaviour: ImageBehaviour; exitCode: number }>();
   private readonly failures = new Map<keyof ContainerRuntime, Error[]>();
   private readonly watchers = new Set<(e: RuntimeEvent) => void>();
+  private readonly probes = new Map<string, ProbeBehaviour>();
   private readonly clock: Clock;
   private readonly versionText: string;
 
@@ -104,6 +110,11 @@ export class FakeRuntime implements ContainerRuntime {
   /** Containers run (or started) from ref exit at once with exitCode ("exits"), or keep running ("runs", the default). */
   setImageBehaviour(ref: string, behaviour: ImageBehaviour, exitCode = 1): void {
     this.behaviours.set(ref, { behaviour, exitCode });
+  }
+
+  /** exec() in containers of image ref answers with this (default: code 0 while running). */
+  setProbe(ref: string, behaviour: ProbeBehaviour): void {
+    this.probes.set(ref, behaviour);
   }
 
   /** The next call of method throws err (queued: n calls to failNext fail the next n calls). */
@@ -195,7 +206,7 @@ export class FakeRuntime implements ContainerRuntime {
     }
     const img = this.findImage(spec.image);
     if (!img) throw new McpError("failed_precondition", `image ${spec.image} is not present on this node`, "pull it first");
-    const c: FakeContainer = { id: randomHex(32), spec: structuredClone(spec), imageId: img.id, state: "created", startedAt: 0, exitCode: 0 };
+    const c: FakeContainer = { id: randomHex(32), spec: structuredClone(spec), imageId: img.id, state: "created", startedAt: 0, exitCode: 0, log: [] };
     this.containers.set(spec.name, c);
     this.emit(c, "create");
     this.begin(c);
@@ -253,6 +264,9 @@ export class FakeRuntime implements ContainerRuntime {
     const exitCmd = c.spec.cmd.length === 3 && sh === "sh" && flag === "-c" ? EXIT_CMD.exec(script ?? "") : null;
     c.state = "running";
     c.exitCode = 0;
+    c.log.push(`started ${c.spec.image}`);
+    // `sh -c "echo a; echo b; …"` writes its words to the log, like a real container would.
+    if (sh === "sh" && flag === "-c") for (const m of (script ?? "").matchAll(/echo ([\w-]+)/g)) c.log.push(m[1]!);
     this.emit(c, "start");
     if (exitCmd) {
       c.state = "exited";
@@ -265,6 +279,24 @@ export class FakeRuntime implements ContainerRuntime {
     }
   }
 
+  /** Runs a probe: the image's ProbeBehaviour, or code 0 while running (125 when not, like podman). */
+  async exec(name: string, cmd: string[], timeoutMs: number): Promise<{ code: number; output: string }> {
+    this.injected("exec");
+    const c = this.mustFind(name);
+    if (c.state !== "running") return { code: 125, output: `can only create exec sessions on running containers: container state improper` };
+    const exitCmd = cmd.length === 3 && cmd[0] === "sh" && cmd[1] === "-c" ? EXIT_CMD.exec(cmd[2] ?? "") : null;
+    if (exitCmd) return { code: Number(exitCmd[1]), output: "" };
+    const b = this.probes.get(c.spec.image);
+    if (b === "hang") throw new McpError("deadline_exceeded", `podman exec did not answer within ${Math.round(timeoutMs / 1000)}s`, "");
+    return b ?? { code: 0, output: "" };
+  }
+
+  /** The container's last `tail` log lines. */
+  async logs(name: string, tail: number): Promise<string> {
+    this.injected("logs");
+    return this.mustFind(name).log.slice(-tail).join("\n");
+  }
+
   /** Streams this fake's container events until the signal aborts. */
   async watch(onEvent: (e: RuntimeEvent) => void, signal: AbortSignal): Promise<void> {
     this.injected("watch");
@@ -275,6 +307,7 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   private emit(c: FakeContainer, status: string): void {
+    if (status === "died") c.log.push(`exited with code ${c.exitCode}`);
     const e: RuntimeEvent = {
       name: c.spec.name, id: c.id, status, time: this.clock.now(), exitCode: status === "died" ? c.exitCode : null, image: c.spec.image,
     };
@@ -297,8 +330,14 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   /** A local image by reference or id (an image whose tag moved away is still found by id, as podman keeps it). */
+  /** A local image by reference, id, or `repo@digest` (as podman resolves them). */
   private findImage(refOrId: string): FakeImage | undefined {
-    return this.images.get(refOrId) ?? this.imagesById.get(refOrId);
+    const found = this.images.get(refOrId) ?? this.imagesById.get(refOrId);
+    if (found) return found;
+    const at = refOrId.indexOf("@");
+    if (at < 0) return undefined;
+    const [repo, digest] = [refOrId.slice(0, at), refOrId.slice(at + 1)];
+    return [...this.images.values()].find((img) => img.digest === digest && (img.ref === repo || img.ref.startsWith(`${repo}:`)));
   }
 
   private observe(c: FakeContainer): ObservedContainer {

@@ -46,6 +46,16 @@ export interface ContainerRuntime {
   remove(name: string): Promise<boolean>;
 
   /**
+   * Runs a command inside a running container and returns its exit code and
+   * combined output (a health probe). A command that does not finish within
+   * timeoutMs fails `deadline_exceeded`. Fails `not_found` for a missing container.
+   */
+  exec(name: string, cmd: string[], timeoutMs: number): Promise<{ code: number; output: string }>;
+
+  /** The last `tail` lines of a container's log (stdout and stderr). Fails `not_found`. */
+  logs(name: string, tail: number): Promise<string>;
+
+  /**
    * Streams container events to onEvent until `signal` aborts (resolves) or
    * the stream breaks (rejects `unavailable`); callers restart it, and should
    * list again afterwards since events may have been missed.

@@ -219,6 +219,29 @@ export function describeRuntimeContract(label: string, setup: () => Promise<Runt
       expect((await rt.inspect(s.name))?.exitCode).toBe(3);
     });
 
+    test("exec runs a command in a running container: exit code and output; not_found for a missing one", async () => {
+      const s = spec("exec");
+      await rt.run(s);
+      await waitState(s.name, "running");
+      expect(await rt.exec(s.name, ["true"], 5000)).toEqual({ code: 0, output: "" });
+      const failed = await rt.exec(s.name, ["sh", "-c", "exit 3"], 5000);
+      expect(failed.code).toBe(3);
+      await expectCode(rt.exec(`${ctx.prefix}-nope`, ["true"], 5000), "not_found");
+    });
+
+    test("logs returns the last lines of a container's output; not_found for a missing one", async () => {
+      const s = spec("logs", { cmd: ["sh", "-c", "echo one; echo two; echo three; trap 'exit 0' TERM; sleep 3600 & wait"] });
+      await rt.run(s);
+      await waitState(s.name, "running");
+      const last = await waitFor("the log", async () => {
+        const text = await rt.logs(s.name, 2);
+        return text.includes("three") ? text : undefined;
+      });
+      expect(last).toContain("two");
+      expect(last).not.toContain("one");
+      await expectCode(rt.logs(`${ctx.prefix}-nope`, 5), "not_found");
+    });
+
     test("watch streams a container's start, died (with exit code) and remove, and ends when aborted", async () => {
       const s = spec("watched", { cmd: ["sh", "-c", "exit 4"] });
       const seen: RuntimeEvent[] = [];
