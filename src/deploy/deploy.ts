@@ -150,6 +150,7 @@ async function deployComponent(
 
   // Step 3: record the deployment before touching containers.
   const deploymentId = beginDeployment(db, { service, component: spec.name, spec, specHash: hash, imageDigest: image.digest, version }, clock.now());
+  let failure: { why: string; probe: string } | null = null;
   try {
     progress({ component: spec.name, message: `replacing container ${name}` });
     // Step 4: stop and remove the old container; create and start the new one.
@@ -161,7 +162,6 @@ async function deployComponent(
     const started = await waitForStart(runtime, name, deps.startTimeoutMs);
     if (started) deps.seen?.(started);
     // Step 5: running, and (with a health command) healthy; else the previous spec goes back.
-    let failure: { why: string; probe: string } | null = null;
     if (!started || started.state !== "running") {
       failure = {
         why: !started
@@ -176,22 +176,23 @@ async function deployComponent(
       const verdict = await waitHealthy(runtime, name, spec.health);
       if (!verdict.ok) failure = verdict;
     }
-    if (failure) return await putBack(deps, { service, spec, name, version, deploymentId, previous: getComponent(db, service, spec.name) }, failure);
-    // Step 6: record the outcome.
-    const now = clock.now();
-    putComponent(db, {
-      service, name: spec.name, spec, specHash: hash, desired: "running", observed: "running", version,
-      imageDigest: image.digest, containerId: id, containerName: name, deployedAt: now,
-    }, now);
-    finishDeployment(db, deploymentId, "ok", "", now);
-    deps.journal.append({ time: now, service, component: spec.name, kind: "deployed", message: `${version} (${image.digest.slice(0, 19)})` });
-    return result("ok", `running ${version}`);
+    if (!failure) {
+      // Step 6: record the outcome.
+      const now = clock.now();
+      putComponent(db, {
+        service, name: spec.name, spec, specHash: hash, desired: "running", observed: "running", version,
+        imageDigest: image.digest, containerId: id, containerName: name, deployedAt: now,
+      }, now);
+      finishDeployment(db, deploymentId, "ok", "", now);
+      deps.journal.append({ time: now, service, component: spec.name, kind: "deployed", message: `${version} (${image.digest.slice(0, 19)})` });
+      return result("ok", `running ${version}`);
+    }
   } catch (err) {
-    // The old container may already be gone (a run that failed, a podman that stalled): put it back.
-    const message = isMcpError(err) ? err.message : `internal error: ${messageOf(err)}`;
+    // The old container may already be gone (a run that failed, a podman that stalled): it goes back too.
     if (!isMcpError(err)) deps.log.error("deploy failed", { service, component: spec.name, error: err instanceof Error ? err.stack : String(err) });
-    return await putBack(deps, { service, spec, name, version, deploymentId, previous: getComponent(db, service, spec.name) }, { why: message, probe: "" });
+    failure = { why: isMcpError(err) ? err.message : `internal error: ${messageOf(err)}`, probe: "" };
   }
+  return putBack(deps, { service, spec, name, version, deploymentId, previous: getComponent(db, service, spec.name) }, failure);
 }
 
 /** The last lines of a log, folded into one line for a result message. */
