@@ -1,4 +1,5 @@
 import type { ComponentResult } from "../deploy/types.ts";
+import type { SpecChange } from "../servicedef/index.ts";
 import { EXIT, exitCodeFor } from "./boundary.ts";
 import type { NodeAnswer } from "./context.ts";
 import type { CliIO } from "./io.ts";
@@ -28,4 +29,16 @@ export function printResults(io: CliIO, service: string, results: ComponentResul
   const rows = results.map((r) => [service, r.component, paintState(io, STATUS_WORDS[r.status]), r.version || "-", r.message]);
   io.out(renderTable(["SERVICE", "COMPONENT", "RESULT", "VERSION", "DETAIL"], rows, io.color));
   return results.some((r) => r.status === "failed" || r.status === "rolled_back") ? EXIT.failed : EXIT.ok;
+}
+
+/** A service's changes as a table under a `<service> on <node>:` line (or "no differences"). */
+export function printChanges(io: CliIO, service: string, node: string, changes: SpecChange[]): void {
+  if (changes.length === 0) {
+    io.out(`${service} on ${node}: no differences\n`);
+    return;
+  }
+  io.out(`${service} on ${node}:\n`);
+  const value = (c: SpecChange) => (c.kind === "changed" ? `${c.from || '""'} → ${c.to || '""'}` : c.kind === "added" ? c.to! : c.from!);
+  const rows = changes.map((c) => [c.component || "(service)", c.field, c.kind, value(c)]);
+  io.out(renderTable(["COMPONENT", "FIELD", "CHANGE", "VALUE"], rows, io.color).replace(/^(?=.)/gm, "  "));
 }

@@ -14,3 +14,4 @@ export { serviceDefToToml } from "./render.ts";
 export { checkServiceDef, type Remark, type RuleOptions } from "./rules.ts";
 export { HEALTH_DEFAULTS, RESTART_POLICY, ServiceDefSchema, type RawServiceDef } from "./schema.ts";
 export { writeFileAtomic } from "../config/index.ts";
+export { diffComponent, diffService, type SpecChange } from "./diff.ts";

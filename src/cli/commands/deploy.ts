@@ -1,10 +1,10 @@
 import { defineCommand } from "citty";
 import { McpError } from "../../lib/errors.ts";
-import { loadServiceDef } from "../../servicedef/index.ts";
+import { diffService, loadServiceDef } from "../../servicedef/index.ts";
 import { commonArgs, connectNode, loadConfig, parseTarget } from "../context.ts";
 import type { CliIO } from "../io.ts";
 import { note, warn } from "../output.ts";
-import { printResults } from "../report.ts";
+import { printChanges, printResults } from "../report.ts";
 
 export default (io: CliIO) =>
   defineCommand({
@@ -12,6 +12,7 @@ export default (io: CliIO) =>
     args: {
       target: { type: "positional", description: "<service>[/<component>]", required: true },
       force: { type: "boolean", description: "redeploy even when the running container already matches" },
+      "dry-run": { type: "boolean", description: "print what would change (as mcp diff) and change nothing" },
       ...commonArgs,
     },
     async run({ args }) {
@@ -28,6 +29,14 @@ export default (io: CliIO) =>
       }
       const client = connectNode(cfg, def.node);
       try {
+        if (args["dry-run"]) {
+          const rec = (await client.listServices()).services.find((s) => s.name === def.name);
+          const only = <T extends { name: string }>(cs: T[]) => cs.filter((c) => !target.component || c.name === target.component);
+          const deployed = rec ? { active: rec.active, components: only(rec.components).map((c) => c.spec) } : null;
+          printChanges(io, def.name, def.node, diffService({ active: def.active, components: only(def.components) }, deployed));
+          note(io, "dry run: nothing was changed");
+          return 0;
+        }
         const outcome = await client.deploy({ service: def, component: target.component, force: !!args.force, lockWaitMs: 0 }, (p) => {
           // Lock waits always show; step-by-step progress only on a terminal.
           if (p.message.startsWith("waiting") || io.isTTY) note(io, `${def.name}${p.component ? "/" + p.component : ""}: ${p.message}`);
