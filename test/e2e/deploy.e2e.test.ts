@@ -22,7 +22,7 @@ describe.skipIf(!podman.ok)("e2e: deploy, ps, stop, start, restart (compiled bin
   beforeAll(async () => {
     ensureBinary();
     await ensureTestImages();
-    agent = await startTestAgent({ flavor: "binary", agentSettings: { stop_timeout: `"2s"` } });
+    agent = await startTestAgent({ flavor: "binary", settings: { agent: { stop_timeout: `"2s"` } } });
     writeServiceDef(agent, svc, [
       "# the e2e service: comments must survive stop and start",
       `name = "${svc}"`,

@@ -26,7 +26,7 @@ export interface TestAgent {
 /**
  * `mcp agent init` into a temp dir, then `mcp agent --config` on 127.0.0.1,
  * then `mcp node add` + `mcp login --token-stdin` for a fresh CLI config.
- * `agentToml` lines are appended to the [agent] section (e.g. stop_timeout).
+ * `settings` set keys per section of the agent config (e.g. { agent: { stop_timeout: `"2s"` } }).
  */
 /** Sets `key = value` in a [section] of a TOML text: replaces the key's line if the section has one, else adds it under the header. */
 export function setTomlKey(text: string, section: string, key: string, value: string): string {
@@ -43,7 +43,7 @@ export function setTomlKey(text: string, section: string, key: string, value: st
 }
 
 export async function startTestAgent(
-  opts: { flavor?: Flavor; node?: string; agentSettings?: Record<string, string>; settings?: Record<string, Record<string, string>> } = {},
+  opts: { flavor?: Flavor; node?: string; settings?: Record<string, Record<string, string>> } = {},
 ): Promise<TestAgent> {
   const flavor = opts.flavor ?? "source";
   const node = opts.node ?? "local";
@@ -54,9 +54,8 @@ export async function startTestAgent(
   if (init.code !== 0) throw new Error(`agent init failed (${init.code}): ${init.stderr}`);
   const token = init.stdout.trimEnd().split("\n").at(-1)!;
   const agentConfig = join(dir, "state/mcp-agent.toml");
-  const settings = { ...opts.settings, agent: { ...opts.settings?.agent, ...opts.agentSettings } };
   let text = readFileSync(agentConfig, "utf8");
-  for (const [section, kv] of Object.entries(settings)) {
+  for (const [section, kv] of Object.entries(opts.settings ?? {})) {
     for (const [k, v] of Object.entries(kv ?? {})) text = setTomlKey(text, section, k, v);
   }
   writeFileSync(agentConfig, text);
