@@ -23,11 +23,6 @@ export interface TestAgent {
   cli(args: string[], opts?: { stdin?: string; env?: Record<string, string | undefined> }): ReturnType<typeof runMcp>;
 }
 
-/**
- * `mcp agent init` into a temp dir, then `mcp agent --config` on 127.0.0.1,
- * then `mcp node add` + `mcp login --token-stdin` for a fresh CLI config.
- * `settings` set keys per section of the agent config (e.g. { agent: { stop_timeout: `"2s"` } }).
- */
 /** Sets `key = value` in a [section] of a TOML text: replaces the key's line if the section has one, else adds it under the header. */
 export function setTomlKey(text: string, section: string, key: string, value: string): string {
   const header = new RegExp(`^\\[${section}\\]\\n`, "m");
@@ -42,6 +37,11 @@ export function setTomlKey(text: string, section: string, key: string, value: st
   return text.slice(0, start) + newBody + text.slice(end);
 }
 
+/**
+ * `mcp agent init` into a temp dir, then `mcp agent --config` on 127.0.0.1,
+ * then `mcp node add` + `mcp login --token-stdin` for a fresh CLI config.
+ * `settings` set keys per section of the agent config (e.g. { agent: { stop_timeout: `"2s"` } }).
+ */
 export async function startTestAgent(
   opts: { flavor?: Flavor; node?: string; settings?: Record<string, Record<string, string>> } = {},
 ): Promise<TestAgent> {
