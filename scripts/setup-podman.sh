@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs and configures what mcp's tests and quick start need from Debian:
-# podman with runc, uidmap, slirp4netns, zstd, and busybox-static (the test and
-# example images are built from it; there is no registry to pull from).
+# podman with runc, uidmap, slirp4netns, zstd, busybox-static (the test and
+# example images are built from it; there is no registry to pull from), and
+# docker-registry (a real registry on loopback for the credential tests).
 # Idempotent. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
 need=()
-for pkg in podman runc uidmap slirp4netns zstd busybox-static; do
+for pkg in podman runc uidmap slirp4netns zstd busybox-static docker-registry; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 

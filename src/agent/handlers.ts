@@ -1,10 +1,10 @@
-import { deployService, restartService, startService, stopService, type DeployDeps } from "../deploy/index.ts";
+import { deployService, restartService, rollbackService, startService, stopService, type DeployDeps } from "../deploy/index.ts";
 import { McpError } from "../lib/errors.ts";
 import { isDrift, type LiveState } from "../monitor/index.ts";
 import { LABEL_COMPONENT, LABEL_NODE, LABEL_SERVICE } from "../deploy/index.ts";
 import type { AgentApi, LiveComponent } from "../rpc/index.ts";
 import { versionOf } from "../servicedef/index.ts";
-import { getService, lastDeployment, listServices, recentEvents, type EventRecord } from "../store/index.ts";
+import { getService, lastDeployment, listDeployments, listServices, recentEvents, type EventRecord } from "../store/index.ts";
 import { assertDeployable, assertName } from "./validate.ts";
 
 function assertTarget(t: { service: string; component: string }): void {
@@ -27,6 +27,10 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState): AgentAp
         throw new McpError("failed_precondition", `service ${input.service.name} is inactive (active = false)`, `start it with mcp start ${input.service.name}, or set active = true`);
       }
       return deployService(deps, { ...input, signal: ctx.signal }, progress);
+    },
+    async rollback(input, ctx, progress) {
+      assertTarget(input);
+      return rollbackService(deps, { ...input, signal: ctx.signal }, progress);
     },
     async stopService(t) {
       assertTarget(t);
@@ -83,7 +87,9 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState): AgentAp
         })),
       );
       const events = recentEvents(db, { service: req.service || undefined, limit: req.eventLimit || 10 });
-      return { node, components, events };
+      const perComponent = Math.min(req.historyLimit ?? 0, 1000);
+      const history = perComponent > 0 ? services.flatMap((s) => s.components.flatMap((c) => listDeployments(db, s.name, c.name, perComponent))) : [];
+      return { node, components, events, history };
     },
     async watchEvents(req, ctx, send) {
       // Subscribe before reading the backlog so nothing falls between the two.

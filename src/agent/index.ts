@@ -4,3 +4,4 @@ export { createHandlers } from "./handlers.ts";
 export { initAgent, splitHostPort, type InitOptions, type InitResult } from "./init.ts";
 export { startAgentServer, type AgentServerOptions, type RunningServer } from "./server.ts";
 export { assertDeployable, assertName } from "./validate.ts";
+export { createRegistryAuth, type PullAuth } from "./registries.ts";

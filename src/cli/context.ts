@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { defaultCliConfigPath, findNode, readCliConfig, type CliConfig, type NodeConfig } from "../config/index.ts";
 import { isMcpError, McpError, messageOf } from "../lib/errors.ts";
+import { parseDuration } from "../lib/duration.ts";
 import { createAgentClient, type AgentClient } from "../rpc/index.ts";
 import type { CliIO } from "./io.ts";
 
@@ -91,4 +92,22 @@ export function parseTarget(text: string): { service: string; component: string 
     throw new McpError("invalid_argument", `"${text}" is not <service> or <service>/<component>`, "for example: mcp deploy metacrypt or mcp deploy metacrypt/api");
   }
   return { service, component };
+}
+
+/** The --wait flag of commands that take a service's lock (deploy, rollback). */
+export const waitArg = {
+  wait: {
+    type: "string",
+    description: "how long to wait when another operation holds the service (e.g. 30s, 10m; 0 = fail at once; default: the agent's lock_wait)",
+    valueHint: "duration",
+  },
+} as const;
+
+/** --wait in ms for the request: 0 = the agent's default; "0" = 1 ms (do not wait). */
+export function lockWaitFrom(text: string | undefined): number {
+  if (text === undefined) return 0;
+  if (text.trim() === "0") return 1;
+  const ms = parseDuration(text, "--wait");
+  if (ms > 0xffff_ffff) throw new McpError("invalid_argument", `--wait: "${text}" is too long`, "at most 49d");
+  return Math.max(1, ms);
 }

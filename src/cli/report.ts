@@ -1,9 +1,9 @@
-import type { ComponentResult } from "../deploy/types.ts";
+import type { ComponentResult, Progress } from "../deploy/types.ts";
 import type { SpecChange } from "../servicedef/index.ts";
 import { EXIT, exitCodeFor } from "./boundary.ts";
 import type { NodeAnswer } from "./context.ts";
 import type { CliIO } from "./io.ts";
-import { paintState, printError, renderTable } from "./output.ts";
+import { note, paintState, printError, renderTable } from "./output.ts";
 
 /**
  * Prints one error line per node that did not answer and returns the exit
@@ -41,4 +41,9 @@ export function printChanges(io: CliIO, service: string, node: string, changes: 
   const value = (c: SpecChange) => (c.kind === "changed" ? `${c.from || '""'} → ${c.to || '""'}` : c.kind === "added" ? c.to! : c.from!);
   const rows = changes.map((c) => [c.component || "(service)", c.field, c.kind, value(c)]);
   io.out(renderTable(["COMPONENT", "FIELD", "CHANGE", "VALUE"], rows, io.color).replace(/^(?=.)/gm, "  "));
+}
+
+/** A deploy's or rollback's progress on stderr: lock waits always, each step only on a terminal. */
+export function showProgress(io: CliIO, service: string, p: Progress): void {
+  if (p.component === "" || io.isTTY) note(io, `${service}${p.component ? "/" + p.component : ""}: ${p.message}`);
 }

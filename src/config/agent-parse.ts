@@ -13,6 +13,8 @@ export interface RegistryConfig {
   username: string;
   /** File holding the password or token; read when a pull needs it. */
   passwordFile: string;
+  /** Extension: the CA certificate the registry's TLS certificate is checked against; "" = podman's own trust (certs.d, system roots). */
+  caCert: string;
 }
 
 /** The agent config (SPEC §3.2), defaults and environment overrides applied, paths absolute, durations in ms. */
@@ -133,6 +135,7 @@ function build(raw: RawAgentConfig, source: string, home: string): AgentConfig {
       host: r.host,
       username: r.username,
       passwordFile: p(r.password_file, `registries[${i}].password_file`),
+      caCert: r.ca_cert ? p(r.ca_cert, `registries[${i}].ca_cert`) : "",
     })),
     log: { level: raw.log?.level ?? "info" },
   };

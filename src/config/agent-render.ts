@@ -69,6 +69,7 @@ reconcile = false                # true = the agent restarts drifted containers 
 # host = "registry.example.net:8443"
 # username = "mcp-agent"
 # password_file = ${q(join(opts.dir, "registry-token"))}
+# ca_cert = "/etc/mcp/registry-ca.pem"  # only for a registry whose certificate a private CA signed
 
 [log]
 level = "info"                   # debug, info, warn, error

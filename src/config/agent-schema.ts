@@ -72,7 +72,7 @@ export const AgentConfigSchema = v.strictObject({
     }),
   ),
   registries: v.optional(
-    v.array(v.strictObject({ host: nonEmpty, username: nonEmpty, password_file: nonEmpty })),
+    v.array(v.strictObject({ host: nonEmpty, username: nonEmpty, password_file: nonEmpty, ca_cert: v.optional(nonEmpty) })),
   ),
   log: v.optional(v.strictObject({ level: v.optional(v.picklist(["debug", "info", "warn", "error"])) })),
 });

@@ -6,7 +6,7 @@ import type { ComponentSpec, ImageInfo, ObservedContainer, ServiceDef } from "..
 import type { ComponentRecord } from "../store/index.ts";
 import { containerName, specHash, versionOf } from "../servicedef/index.ts";
 import type { Journal } from "../monitor/journal.ts";
-import { beginDeployment, finishDeployment, getComponent, putComponent, upsertService, type Db } from "../store/index.ts";
+import { beginDeployment, finishDeployment, getComponent, nextBatch, putComponent, upsertService, type Db } from "../store/index.ts";
 import { observedStateOf } from "../monitor/state.ts";
 import { containerSpecFor, LABEL_SPEC } from "./containers.ts";
 import type { Locks } from "./lock.ts";
@@ -28,8 +28,8 @@ export interface DeployDeps {
   /** How long a new container may take to reach `running`. */
   startTimeoutMs: number;
   defaultLockWaitMs: number;
-  /** A podman auth file with registry credentials, when configured. */
-  authFile?: string;
+  /** Registry credentials for a pull of this image (`[[registries]]`), prepared before each pull; may throw. */
+  registryAuth?: (image: string) => { authFile?: string; certDir?: string };
   /** Told of every container this code has just inspected (feeds the monitor's live view). */
   seen?: (c: ObservedContainer) => void;
 }
@@ -61,8 +61,9 @@ export async function deployService(deps: DeployDeps, req: DeployRequest, progre
     upsertService(deps.db, service.name, service.active, deps.clock.now());
     const results: ComponentResult[] = [];
     const warnings: string[] = [];
+    const batch = nextBatch(deps.db, service.name);
     for (const spec of selected) {
-      results.push(await deployComponent(deps, service.name, spec, req.force, progress, warnings));
+      results.push(await deployComponent(deps, service.name, spec, req.force, batch, progress, warnings));
     }
     return { results, warnings };
   } finally {
@@ -104,7 +105,7 @@ async function pullOrLocal(
   }
   progress({ component: spec.name, message: `pulling ${spec.image}` });
   try {
-    return await deps.runtime.pull(spec.image, { authFile: deps.authFile });
+    return await deps.runtime.pull(spec.image, deps.registryAuth?.(spec.image) ?? {});
   } catch (err) {
     const local = await deps.runtime.getImage(spec.image).catch(() => null);
     if (local) {
@@ -122,23 +123,54 @@ async function deployComponent(
   service: string,
   spec: ComponentSpec,
   force: boolean,
+  batch: number,
   progress: (p: Progress) => void,
   warnings: string[],
 ): Promise<ComponentResult> {
+  // Step 2: pull first; a failed pull changes nothing.
+  const image = await pullOrLocal(deps, spec, progress, warnings);
+  if (typeof image === "string") {
+    deps.journal.append({ time: deps.clock.now(), service, component: spec.name, kind: "deploy-failed", message: image });
+    return {
+      component: spec.name, status: "failed", message: image, version: versionOf(spec.image), containerName: containerName(service, spec.name),
+    };
+  }
+  return replaceComponent(deps, service, { spec, image, batch }, force, progress);
+}
+
+/** What replaceComponent puts in place: a spec, its resolved local image, and (for a rollback) the reference to run. */
+export interface Replacement {
+  spec: ComponentSpec;
+  image: ImageInfo;
+  /** The image reference given to podman; default spec.image. A rollback runs `repo@sha256:…`. */
+  runImage?: string;
+  /** Appended to the `ok` result's message (a rollback says what it went back to). */
+  note?: string;
+  /** The deploy or rollback call (see nextBatch). */
+  batch: number;
+}
+
+/**
+ * Steps 3–6 of SPEC §5.3 for one component whose image is already local:
+ * `unchanged` when the running container matches; else record the
+ * deployment, replace the container, gate on running and health, and put
+ * the previous spec back on failure. Shared by deploy and rollback.
+ */
+export async function replaceComponent(
+  deps: DeployDeps,
+  service: string,
+  r: Replacement,
+  force: boolean,
+  progress: (p: Progress) => void,
+): Promise<ComponentResult> {
   const { runtime, db, clock } = deps;
+  const { spec, image } = r;
   const name = containerName(service, spec.name);
   const version = versionOf(spec.image);
   const hash = specHash(spec);
   const result = (status: ComponentResult["status"], message: string): ComponentResult => ({
     component: spec.name, status, message, version, containerName: name,
   });
-
-  // Step 2: pull first; a failed pull changes nothing.
-  const image = await pullOrLocal(deps, spec, progress, warnings);
-  if (typeof image === "string") {
-    deps.journal.append({ time: clock.now(), service, component: spec.name, kind: "deploy-failed", message: image });
-    return result("failed", image);
-  }
 
   const existing = await runtime.inspect(name);
   if (!force && existing && existing.state === "running" && existing.labels[LABEL_SPEC] === hash && existing.imageId === image.id) {
@@ -149,16 +181,28 @@ async function deployComponent(
   }
 
   // Step 3: record the deployment before touching containers.
-  const deploymentId = beginDeployment(db, { service, component: spec.name, spec, specHash: hash, imageDigest: image.digest, version }, clock.now());
+  const deploymentId = beginDeployment(db, { service, component: spec.name, spec, specHash: hash, imageDigest: image.digest, version, batch: r.batch }, clock.now());
   let failure: { why: string; probe: string } | null = null;
+  // The step under way, named in the result if it fails or stalls.
+  let step = "";
+  const enter = (what: string) => {
+    step = what;
+    progress({ component: spec.name, message: what });
+  };
   try {
-    progress({ component: spec.name, message: `replacing container ${name}` });
     // Step 4: stop and remove the old container; create and start the new one.
     if (existing) {
-      if (existing.state === "running") await runtime.stop(name, deps.stopTimeoutSec);
+      if (existing.state === "running") {
+        enter(`stopping the old container ${name}`);
+        await runtime.stop(name, deps.stopTimeoutSec);
+      }
+      enter(`removing the old container ${name}`);
       await runtime.remove(name);
     }
-    const id = await runtime.run(containerSpecFor(deps.node, service, spec));
+    enter(`starting ${name} (${r.runImage ?? spec.image})`);
+    const container = containerSpecFor(deps.node, service, spec);
+    if (r.runImage) container.image = r.runImage;
+    const id = await runtime.run(container);
     const started = await waitForStart(runtime, name, deps.startTimeoutMs);
     if (started) deps.seen?.(started);
     // Step 5: running, and (with a health command) healthy; else the previous spec goes back.
@@ -172,7 +216,7 @@ async function deployComponent(
         probe: "",
       };
     } else if (spec.health) {
-      progress({ component: spec.name, message: `waiting until healthy (${spec.health.retries} tries)` });
+      enter(`waiting until ${name} is healthy (${spec.health.retries} tries)`);
       const verdict = await waitHealthy(runtime, name, spec.health);
       if (!verdict.ok) failure = verdict;
     }
@@ -183,14 +227,17 @@ async function deployComponent(
         service, name: spec.name, spec, specHash: hash, desired: "running", observed: "running", version,
         imageDigest: image.digest, containerId: id, containerName: name, deployedAt: now,
       }, now);
-      finishDeployment(db, deploymentId, "ok", "", now);
-      deps.journal.append({ time: now, service, component: spec.name, kind: "deployed", message: `${version} (${image.digest.slice(0, 19)})` });
-      return result("ok", `running ${version}`);
+      finishDeployment(db, deploymentId, "ok", r.note ?? "", now);
+      deps.journal.append({
+        time: now, service, component: spec.name, kind: r.note ? "rolled-back" : "deployed",
+        message: `${version} (${image.digest.slice(0, 19)})${r.note ? ` ${r.note}` : ""}`,
+      });
+      return result("ok", `running ${version}${r.note ? ` (${r.note})` : ""}`);
     }
   } catch (err) {
     // The old container may already be gone (a run that failed, a podman that stalled): it goes back too.
     if (!isMcpError(err)) deps.log.error("deploy failed", { service, component: spec.name, error: err instanceof Error ? err.stack : String(err) });
-    failure = { why: isMcpError(err) ? err.message : `internal error: ${messageOf(err)}`, probe: "" };
+    failure = { why: `${step ? `${step}: ` : ""}${isMcpError(err) ? err.message : `internal error: ${messageOf(err)}`}`, probe: "" };
   }
   return putBack(deps, { service, spec, name, version, deploymentId, previous: getComponent(db, service, spec.name) }, failure);
 }

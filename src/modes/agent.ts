@@ -1,6 +1,7 @@
+import { dirname, join } from "node:path";
 import { defineCommand } from "citty";
 import { createConsola, type LogObject } from "consola";
-import { checkEnvironment, createHandlers, startAgentServer } from "../agent/index.ts";
+import { checkEnvironment, createHandlers, createRegistryAuth, startAgentServer } from "../agent/index.ts";
 import type { CliIO } from "../cli/io.ts";
 import { readAgentConfig, type AgentConfig } from "../config/index.ts";
 import { createLocks, startService, stopService, type DeployDeps } from "../deploy/index.ts";
@@ -71,6 +72,7 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
     stopTimeoutSec: Math.ceil(cfg.agent.stopTimeoutMs / 1000),
     startTimeoutMs: 30_000,
     defaultLockWaitMs: cfg.agent.lockWaitMs,
+    registryAuth: createRegistryAuth(cfg.registries, join(dirname(cfg.database.path), "registries")),
   };
 
   // What deploys and lifecycle operations inspect goes straight into the live view.

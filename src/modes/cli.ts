@@ -32,6 +32,7 @@ export function createRoot(io: CliIO) {
       status: () => import("../cli/commands/status.ts").then((m) => m.default(io)),
       events: () => import("../cli/commands/events.ts").then((m) => m.default(io)),
       diff: () => import("../cli/commands/diff.ts").then((m) => m.default(io)),
+      rollback: () => import("../cli/commands/rollback.ts").then((m) => m.default(io)),
       login: () => import("../cli/commands/login.ts").then((m) => m.default(io)),
       node: () => import("../cli/commands/node/index.ts").then((m) => m.default(io)),
       agent: () => import("./agent.ts").then((m) => m.agentCommand(io)),

@@ -98,9 +98,14 @@ export function runArgs(spec: ContainerSpec): string[] {
   ];
 }
 
-/** `podman pull --quiet` (prints only the image id), with an auth file when given. */
-export function pullArgs(image: string, authFile?: string): string[] {
-  return ["pull", "--quiet", ...(authFile ? ["--authfile", authFile] : []), operand("image", image)];
+/** `podman pull --quiet` (prints only the image id), with an auth file and a directory of registry CA certificates when given. */
+export function pullArgs(image: string, o: { authFile?: string; certDir?: string } = {}): string[] {
+  return [
+    "pull", "--quiet",
+    ...(o.authFile ? ["--authfile", o.authFile] : []),
+    ...(o.certDir ? ["--cert-dir", o.certDir] : []),
+    operand("image", image),
+  ];
 }
 
 /** `podman ps -a` as JSON; each label becomes a filter (podman ANDs them), sorted by key. */

@@ -16,3 +16,4 @@ export {
 } from "./runner.ts";
 export * as podmanArgs from "./args.ts";
 export { mapState, parseImageInspect, parseInspect, parsePs, parseVersion, type ParsedImage } from "./parse.ts";
+export { authFileText, registryHost, type RegistryCredentials } from "./registry-auth.ts";

@@ -129,7 +129,7 @@ export function createPodmanRuntime(opts: PodmanRuntimeOptions): ContainerRuntim
 
     async pull(image: string, po?: PullOptions): Promise<ImageInfo> {
       try {
-        await runner.run(pullArgs(image, po?.authFile), { timeoutMs: pullMs, ...(po?.signal ? { signal: po.signal } : {}) });
+        await runner.run(pullArgs(image, { authFile: po?.authFile, certDir: po?.certDir }), { timeoutMs: pullMs, ...(po?.signal ? { signal: po.signal } : {}) });
       } catch (err) {
         if (err instanceof RunnerError) {
           const [what, hint] = pullReason(err.stderrTail);

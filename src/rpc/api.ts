@@ -57,6 +57,20 @@ export interface StatusReport {
   node: string;
   components: ComponentStatusView[];
   events: EventRecord[];
+  /** Deployments, newest first per component; empty unless asked for (historyLimit). */
+  history: DeploymentRecord[];
+}
+
+export interface StatusQuery {
+  /** "" = every service */
+  service: string;
+  eventLimit: number;
+  /** Deployments per component to include in `history`; 0 or absent = none. */
+  historyLimit?: number;
+}
+
+export interface RollbackInput extends Target {
+  lockWaitMs: number;
 }
 
 /** Who is calling, from where; handed to every handler. */
@@ -75,7 +89,9 @@ export interface AgentApi {
   restartService(target: Target, ctx: CallContext): Promise<ComponentResult[]>;
   listServices(ctx: CallContext): Promise<ServicesReport>;
   liveCheck(ctx: CallContext): Promise<LiveReport>;
-  getServiceStatus(req: { service: string; eventLimit: number }, ctx: CallContext): Promise<StatusReport>;
+  getServiceStatus(req: StatusQuery, ctx: CallContext): Promise<StatusReport>;
+  /** Redeploys each selected component's previous successful deployment (SPEC §5.4). */
+  rollback(input: RollbackInput, ctx: CallContext, progress: (p: Progress) => void): Promise<DeployOutcome>;
   /** Sends the newest `backlog` events, then (with follow) every new one until the call is cancelled. */
   watchEvents(req: { backlog: number; follow: boolean }, ctx: CallContext, send: (e: EventRecord) => void): Promise<void>;
 }

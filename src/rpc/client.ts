@@ -1,14 +1,14 @@
 import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import {
   DeployRequestSchema, GetServiceStatusRequestSchema, ListServicesRequestSchema, LiveCheckRequestSchema,
-  RestartServiceRequestSchema, StartServiceRequestSchema, StopServiceRequestSchema, WatchEventsRequestSchema,
+  RestartServiceRequestSchema, RollbackRequestSchema, StartServiceRequestSchema, StopServiceRequestSchema, WatchEventsRequestSchema,
   type DeployResponse, type GetServiceStatusResponse, type ListServicesResponse, type LiveCheckResponse,
-  type RestartServiceResponse, type StartServiceResponse, type StopServiceResponse, type WatchEventsResponse,
+  type RestartServiceResponse, type RollbackResponse, type StartServiceResponse, type StopServiceResponse, type WatchEventsResponse,
 } from "../gen/mcp/v1/agent_pb.ts";
 import type { ComponentResult, DeployOutcome, Progress } from "../deploy/types.ts";
 import { McpError } from "../lib/errors.ts";
 import type { EventRecord } from "../store/index.ts";
-import type { DeployInput, LiveReport, ServicesReport, StatusReport, Target } from "./api.ts";
+import type { DeployInput, LiveReport, RollbackInput, ServicesReport, StatusQuery, StatusReport, Target } from "./api.ts";
 import { deploymentFromProto, eventFromProto, resultFromProto, serviceDefToProto, serviceRecordFromProto } from "./convert.ts";
 import { createH2Transport, type H2Options } from "./_h2.ts";
 
@@ -26,7 +26,8 @@ export interface AgentClient {
   restartService(target: Target): Promise<ComponentResult[]>;
   listServices(): Promise<ServicesReport>;
   liveCheck(): Promise<LiveReport>;
-  getServiceStatus(req: { service: string; eventLimit: number }): Promise<StatusReport>;
+  getServiceStatus(req: StatusQuery): Promise<StatusReport>;
+  rollback(input: RollbackInput, onProgress: (p: Progress) => void, timeoutMs?: number): Promise<DeployOutcome>;
   /** Streams events (backlog first); with follow it runs until `signal` aborts (then resolves). */
   watchEvents(req: { backlog: number; follow: boolean }, onEvent: (e: EventRecord) => void, signal?: AbortSignal): Promise<void>;
   close(): void;
@@ -51,21 +52,31 @@ export function createAgentClient(o: AgentClientOptions): AgentClient {
     return transport.call(name, req, ms, (m) => onMessage(m as Res), signal);
   }
 
+  /** Deploy and Rollback: progress messages, then one result. */
+  async function deployLike<Res extends DeployResponse | RollbackResponse>(
+    name: string, what: string, req: MessageShape<DescMessage>, ms: number, onProgress: (p: Progress) => void,
+  ): Promise<DeployOutcome> {
+    let outcome: DeployOutcome | null = null;
+    await stream<Res>(name, req, ms, (r) => {
+      if (r.kind.case === "progress") onProgress({ component: r.kind.value.component, message: r.kind.value.message });
+      else if (r.kind.case === "result") outcome = { results: r.kind.value.results.map(resultFromProto), warnings: r.kind.value.warnings };
+    });
+    if (!outcome) throw new McpError("internal", `node ${o.node}: the ${what} ended without a result`, "run mcp status to see what happened");
+    return outcome;
+  }
+
   const results = (r: { results: Parameters<typeof resultFromProto>[0][] }) => r.results.map(resultFromProto);
 
   return {
     node: o.node,
     async deploy(input, onProgress, ms = 30 * 60_000) {
-      let outcome: DeployOutcome | null = null;
       const req = create(DeployRequestSchema, {
         service: serviceDefToProto(input.service), component: input.component, force: input.force, lockWaitMs: input.lockWaitMs,
       });
-      await stream<DeployResponse>("Deploy", req, ms, (r) => {
-        if (r.kind.case === "progress") onProgress({ component: r.kind.value.component, message: r.kind.value.message });
-        else if (r.kind.case === "result") outcome = { results: r.kind.value.results.map(resultFromProto), warnings: r.kind.value.warnings };
-      });
-      if (!outcome) throw new McpError("internal", `node ${o.node}: the deploy ended without a result`, "run mcp status to see what happened");
-      return outcome;
+      return deployLike<DeployResponse>("Deploy", "deploy", req, ms, onProgress);
+    },
+    async rollback(input, onProgress, ms = 30 * 60_000) {
+      return deployLike<RollbackResponse>("Rollback", "rollback", create(RollbackRequestSchema, input), ms, onProgress);
     },
     stopService: async (t) => results(await call<StopServiceResponse>("StopService", create(StopServiceRequestSchema, t), 120_000)),
     startService: async (t) => results(await call<StartServiceResponse>("StartService", create(StartServiceRequestSchema, t), 120_000)),
@@ -94,6 +105,7 @@ export function createAgentClient(o: AgentClientOptions): AgentClient {
           lastDeployment: c.lastDeployment ? deploymentFromProto(c.lastDeployment) : null,
         })),
         events: r.events.map(eventFromProto),
+        history: r.history.map(deploymentFromProto),
       };
     },
     async watchEvents(req, onEvent, signal) {

@@ -85,6 +85,7 @@ export function deploymentToProto(d: DeploymentRecord): PbDeployment {
   return create(DeploymentSchema, {
     id: BigInt(d.id), service: d.service, component: d.component, spec: specToProto(d.spec), imageDigest: d.imageDigest,
     version: d.version, startedAtMs: BigInt(d.startedAt), finishedAtMs: BigInt(d.finishedAt), outcome: d.outcome, message: d.message,
+    batch: d.batch,
   });
 }
 
@@ -92,6 +93,6 @@ export function deploymentFromProto(p: PbDeployment): DeploymentRecord {
   return {
     id: Number(p.id), service: p.service, component: p.component, spec: specFromProto(p.spec), specHash: "", imageDigest: p.imageDigest,
     version: p.version, startedAt: Number(p.startedAtMs), finishedAt: Number(p.finishedAtMs), outcome: p.outcome as DeploymentOutcome,
-    message: p.message,
+    message: p.message, batch: p.batch,
   };
 }

@@ -2,8 +2,8 @@ import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import {
   DeployResponseSchema, GetServiceStatusResponseSchema, WatchEventsResponseSchema, ListServicesResponseSchema, LiveCheckResponseSchema,
-  RestartServiceResponseSchema, StartServiceResponseSchema, StopServiceResponseSchema,
-  type DeployRequest, type GetServiceStatusRequest, type WatchEventsRequest, type RestartServiceRequest, type StartServiceRequest, type StopServiceRequest,
+  RestartServiceResponseSchema, RollbackResponseSchema, StartServiceResponseSchema, StopServiceResponseSchema,
+  type DeployRequest, type GetServiceStatusRequest, type WatchEventsRequest, type RestartServiceRequest, type RollbackRequest, type StartServiceRequest, type StopServiceRequest,
 } from "../gen/mcp/v1/agent_pb.ts";
 import { McpError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
@@ -116,6 +116,14 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
       );
       write(create(DeployResponseSchema, { kind: { case: "result", value: { results: out.results.map(resultToProto), warnings: out.warnings } } }));
     }),
+    Rollback: serverStream<RollbackRequest, unknown>("Rollback", async (req, ctx, write) => {
+      const out = await api.rollback(
+        { service: req.service, component: req.component, lockWaitMs: req.lockWaitMs },
+        ctx,
+        (p) => write(create(RollbackResponseSchema, { kind: { case: "progress", value: p } })),
+      );
+      write(create(RollbackResponseSchema, { kind: { case: "result", value: { results: out.results.map(resultToProto), warnings: out.warnings } } }));
+    }),
     StopService: unary("StopService", async (req: StopServiceRequest, ctx) =>
       create(StopServiceResponseSchema, { results: (await api.stopService(req, ctx)).map(resultToProto) })),
     StartService: unary("StartService", async (req: StartServiceRequest, ctx) =>
@@ -135,11 +143,12 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
       });
     }),
     GetServiceStatus: unary("GetServiceStatus", async (req: GetServiceStatusRequest, ctx) => {
-      const r = await api.getServiceStatus({ service: req.service, eventLimit: req.eventLimit }, ctx);
+      const r = await api.getServiceStatus({ service: req.service, eventLimit: req.eventLimit, historyLimit: req.historyLimit }, ctx);
       return create(GetServiceStatusResponseSchema, {
         node: r.node,
         components: r.components.map((c) => ({ ...c, lastDeployment: c.lastDeployment ? deploymentToProto(c.lastDeployment) : undefined })),
         events: r.events.map(eventToProto),
+        history: r.history.map(deploymentToProto),
       });
     }),
     WatchEvents: serverStream<WatchEventsRequest, unknown>("WatchEvents", (req, ctx, write) =>

@@ -4,6 +4,8 @@ import type { ContainerDetails, ContainerSpec, ImageInfo, ObservedContainer, Run
 export interface PullOptions {
   /** A podman auth file (registry credentials); never logged. */
   authFile?: string;
+  /** A directory of CA certificates (`*.crt`) that the registry's TLS certificate is checked against. */
+  certDir?: string;
   signal?: AbortSignal;
 }
 

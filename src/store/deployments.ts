@@ -16,6 +16,8 @@ export interface DeploymentRecord {
   finishedAt: number;
   outcome: DeploymentOutcome;
   message: string;
+  /** The deploy or rollback call it belongs to (numbered per service; 0 = before batches were recorded). */
+  batch: number;
 }
 
 interface Row {
@@ -30,6 +32,7 @@ interface Row {
   finished_at: number;
   outcome: DeploymentOutcome;
   message: string;
+  batch: number;
 }
 
 function toRecord(r: Row): DeploymentRecord {
@@ -45,21 +48,22 @@ function toRecord(r: Row): DeploymentRecord {
     finishedAt: r.finished_at,
     outcome: r.outcome,
     message: r.message,
+    batch: r.batch,
   };
 }
 
 /** Records the start of a deployment (before any container is touched); returns its id. */
 export function beginDeployment(
   db: Db,
-  d: { service: string; component: string; spec: ComponentSpec; specHash: string; imageDigest: string; version: string },
+  d: { service: string; component: string; spec: ComponentSpec; specHash: string; imageDigest: string; version: string; batch?: number },
   now: number,
 ): number {
   const res = db
     .query(
-      `INSERT INTO deployments (service, component, spec_json, spec_hash, image_digest, version, started_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO deployments (service, component, spec_json, spec_hash, image_digest, version, started_at, batch)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .run(d.service, d.component, JSON.stringify(d.spec), d.specHash, d.imageDigest, d.version, now);
+    .run(d.service, d.component, JSON.stringify(d.spec), d.specHash, d.imageDigest, d.version, now, d.batch ?? 0);
   return Number(res.lastInsertRowid);
 }
 
@@ -85,4 +89,10 @@ export function lastDeployment(db: Db, service: string, component: string): Depl
 export function failPendingDeployments(db: Db, message: string, now: number): number {
   return db.query("UPDATE deployments SET outcome = 'failed', message = ?, finished_at = ? WHERE outcome = 'pending'").run(message, now)
     .changes;
+}
+
+/** A new batch number for a deploy or rollback call on a service (call it under the service's lock). */
+export function nextBatch(db: Db, service: string): number {
+  const row = db.query("SELECT COALESCE(MAX(batch), 0) + 1 AS n FROM deployments WHERE service = ?").get(service) as { n: number };
+  return row.n;
 }

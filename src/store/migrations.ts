@@ -64,4 +64,8 @@ export const MIGRATIONS: readonly string[] = [
     revoked_at    INTEGER NOT NULL DEFAULT 0
   );
   `,
+  // 2: the deploy (or rollback) call a deployment belongs to, numbered per service.
+  `
+  ALTER TABLE deployments ADD COLUMN batch INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -102,7 +102,7 @@ level = "debug"
     expect(cfg.auth.mode).toBe("mcias");
     expect(cfg.mcias).toEqual({ serverUrl: "https://mcias.example.net:8443", caCert: "/srv/mcp/certs/ca.pem", cacheTtlMs: 30_000 });
     expect(cfg.monitor).toEqual({ ...DEFAULTS.monitor, alertCommand: ["/usr/local/bin/notify", "--urgent"], flapThreshold: 5, reconcile: true });
-    expect(cfg.registries).toEqual([{ host: "registry.example.net:8443", username: "mcp-agent", passwordFile: "/srv/mcp/registry-token" }]);
+    expect(cfg.registries).toEqual([{ host: "registry.example.net:8443", username: "mcp-agent", passwordFile: "/srv/mcp/registry-token", caCert: "" }]);
     expect(cfg.log.level).toBe("debug");
   });
 

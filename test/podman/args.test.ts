@@ -124,7 +124,8 @@ describe("fragments", () => {
 describe("verbs", () => {
   test("pull", () => {
     expect(pullArgs("r/x:1")).toEqual(["pull", "--quiet", "r/x:1"]);
-    expect(pullArgs("r/x:1", "/srv/mcp/auth.json")).toEqual(["pull", "--quiet", "--authfile", "/srv/mcp/auth.json", "r/x:1"]);
+    expect(pullArgs("r/x:1", { authFile: "/srv/mcp/auth.json" })).toEqual(["pull", "--quiet", "--authfile", "/srv/mcp/auth.json", "r/x:1"]);
+    expect(pullArgs("r/x:1", { authFile: "/a.json", certDir: "/certs/r" })).toEqual(["pull", "--quiet", "--authfile", "/a.json", "--cert-dir", "/certs/r", "r/x:1"]);
   });
 
   test("ps, with label filters sorted by key", () => {

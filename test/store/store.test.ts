@@ -4,9 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   appendEvent, beginDeployment, failPendingDeployments, findTokenByHash, finishDeployment, getService, insertToken, lastDeployment,
-  listServices, openDb, pruneEvents, putComponent, recentEvents, revokeToken, setDesired, setObserved, upsertService,
+  listServices, nextBatch, openDb, pruneEvents, putComponent, recentEvents, revokeToken, setDesired, setObserved, upsertService,
 } from "../../src/store/index.ts";
 import type { ComponentSpec } from "../../src/runtime/index.ts";
+import { MIGRATIONS } from "../../src/store/migrations.ts";
+import { Database } from "bun:sqlite";
 
 const spec: ComponentSpec = { name: "api", image: "r/x:v1", network: "", user: "", restart: "", ports: [], volumes: [], cmd: [], env: [] };
 
@@ -20,7 +22,21 @@ describe("store", () => {
     const { path, db } = tempDb();
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect((db.query("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode).toBe("wal");
-    expect((db.query("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(1);
+    expect((db.query("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(MIGRATIONS.length);
+  });
+
+  test("a registry at schema 1 is migrated in place: its deployments keep their rows, batch 0", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mcp-store-"));
+    const path = join(dir, "mcp.db");
+    const old = new Database(path);
+    old.exec(MIGRATIONS[0]!);
+    old.exec("PRAGMA user_version = 1");
+    old.query("INSERT INTO deployments (service, component, spec_json, spec_hash, started_at, outcome) VALUES ('s', 'c', ?, 'h', 1, 'ok')").run(JSON.stringify(spec));
+    old.close();
+    const db = openDb(path);
+    expect((db.query("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(MIGRATIONS.length);
+    expect(lastDeployment(db, "s", "c")).toMatchObject({ outcome: "ok", batch: 0 });
+    expect(nextBatch(db, "s")).toBe(1);
     db.close();
     // Reopening applies nothing twice.
     openDb(path).close();

@@ -40,10 +40,11 @@ export function setTomlKey(text: string, section: string, key: string, value: st
 /**
  * `mcp agent init` into a temp dir, then `mcp agent --config` on 127.0.0.1,
  * then `mcp node add` + `mcp login --token-stdin` for a fresh CLI config.
- * `settings` set keys per section of the agent config (e.g. { agent: { stop_timeout: `"2s"` } }).
+ * `settings` set keys per section of the agent config (e.g. { agent: { stop_timeout: `"2s"` } });
+ * `appendToml` is added at the end of it (e.g. a `[[registries]]` block).
  */
 export async function startTestAgent(
-  opts: { flavor?: Flavor; node?: string; settings?: Record<string, Record<string, string>> } = {},
+  opts: { flavor?: Flavor; node?: string; settings?: Record<string, Record<string, string>>; appendToml?: string } = {},
 ): Promise<TestAgent> {
   const flavor = opts.flavor ?? "source";
   const node = opts.node ?? "local";
@@ -58,6 +59,7 @@ export async function startTestAgent(
   for (const [section, kv] of Object.entries(opts.settings ?? {})) {
     for (const [k, v] of Object.entries(kv ?? {})) text = setTomlKey(text, section, k, v);
   }
+  if (opts.appendToml) text += `\n${opts.appendToml}\n`;
   writeFileSync(agentConfig, text);
   let log = "";
   let proc: Subprocess<"ignore", "pipe", "pipe">;

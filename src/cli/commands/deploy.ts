@@ -1,10 +1,10 @@
 import { defineCommand } from "citty";
 import { McpError } from "../../lib/errors.ts";
 import { diffService, loadServiceDef } from "../../servicedef/index.ts";
-import { commonArgs, connectNode, loadConfig, parseTarget } from "../context.ts";
+import { commonArgs, connectNode, loadConfig, lockWaitFrom, parseTarget, waitArg } from "../context.ts";
 import type { CliIO } from "../io.ts";
 import { note, warn } from "../output.ts";
-import { printChanges, printResults } from "../report.ts";
+import { printChanges, printResults, showProgress } from "../report.ts";
 
 export default (io: CliIO) =>
   defineCommand({
@@ -13,10 +13,12 @@ export default (io: CliIO) =>
       target: { type: "positional", description: "<service>[/<component>]", required: true },
       force: { type: "boolean", description: "redeploy even when the running container already matches" },
       "dry-run": { type: "boolean", description: "print what would change (as mcp diff) and change nothing" },
+      ...waitArg,
       ...commonArgs,
     },
     async run({ args }) {
       const target = parseTarget(args.target);
+      const lockWaitMs = lockWaitFrom(args.wait);
       const cfg = await loadConfig(io, args.config);
       const { def, warnings } = await loadServiceDef(cfg.services.dir, target.service);
       for (const w of warnings) warn(io, w);
@@ -37,10 +39,7 @@ export default (io: CliIO) =>
           note(io, "dry run: nothing was changed");
           return 0;
         }
-        const outcome = await client.deploy({ service: def, component: target.component, force: !!args.force, lockWaitMs: 0 }, (p) => {
-          // Lock waits always show; step-by-step progress only on a terminal.
-          if (p.message.startsWith("waiting") || io.isTTY) note(io, `${def.name}${p.component ? "/" + p.component : ""}: ${p.message}`);
-        });
+        const outcome = await client.deploy({ service: def, component: target.component, force: !!args.force, lockWaitMs }, (p) => showProgress(io, def.name, p));
         for (const w of outcome.warnings) warn(io, w);
         return printResults(io, def.name, outcome.results);
       } finally {
