@@ -8,7 +8,7 @@ import { containerName, specHash, versionOf } from "../servicedef/index.ts";
 import type { Journal } from "../monitor/journal.ts";
 import { beginDeployment, finishDeployment, getComponent, nextBatch, putComponent, upsertService, type Db } from "../store/index.ts";
 import { observedStateOf } from "../monitor/state.ts";
-import { containerSpecFor, LABEL_SPEC } from "./containers.ts";
+import { containerSpecFor, LABEL_SERVICE, LABEL_SPEC } from "./containers.ts";
 import type { Locks } from "./lock.ts";
 import type { ComponentResult, DeployOutcome, Progress } from "./types.ts";
 import { waitForStart } from "./_wait.ts";
@@ -62,8 +62,19 @@ export async function deployService(deps: DeployDeps, req: DeployRequest, progre
     const results: ComponentResult[] = [];
     const warnings: string[] = [];
     const batch = nextBatch(deps.db, service.name);
+    // Step 2 for every component at once (each image pulled once, in parallel), and one
+    // listing of the service's containers: a deploy where nothing changed costs two podman calls.
+    const images = new Map<string, Promise<ImageInfo | string>>();
     for (const spec of selected) {
-      results.push(await deployComponent(deps, service.name, spec, req.force, batch, progress, warnings));
+      if (!images.has(spec.image)) {
+        images.set(spec.image, pullOrLocal(deps, spec, progress, warnings).catch((err) => `cannot resolve ${spec.image}: ${messageOf(err)}`));
+      }
+    }
+    const listed = await deps.runtime.list({ labels: { [LABEL_SERVICE]: service.name } }).catch(() => [] as ObservedContainer[]);
+    for (const spec of selected) {
+      const image = await images.get(spec.image)!;
+      const seen = listed.find((c) => c.name === containerName(service.name, spec.name)) ?? null;
+      results.push(await deployComponent(deps, service.name, spec, image, { force: req.force, batch, seen }, progress));
     }
     return { results, warnings };
   } finally {
@@ -122,20 +133,18 @@ async function deployComponent(
   deps: DeployDeps,
   service: string,
   spec: ComponentSpec,
-  force: boolean,
-  batch: number,
+  image: ImageInfo | string,
+  o: { force: boolean; batch: number; seen: ObservedContainer | null },
   progress: (p: Progress) => void,
-  warnings: string[],
 ): Promise<ComponentResult> {
-  // Step 2: pull first; a failed pull changes nothing.
-  const image = await pullOrLocal(deps, spec, progress, warnings);
+  // A failed pull changes nothing.
   if (typeof image === "string") {
     deps.journal.append({ time: deps.clock.now(), service, component: spec.name, kind: "deploy-failed", message: image });
     return {
       component: spec.name, status: "failed", message: image, version: versionOf(spec.image), containerName: containerName(service, spec.name),
     };
   }
-  return replaceComponent(deps, service, { spec, image, batch }, force, progress);
+  return replaceComponent(deps, service, { spec, image, batch: o.batch, seen: o.seen }, o.force, progress);
 }
 
 /** What replaceComponent puts in place: a spec, its resolved local image, and (for a rollback) the reference to run. */
@@ -148,6 +157,8 @@ export interface Replacement {
   note?: string;
   /** The deploy or rollback call (see nextBatch). */
   batch: number;
+  /** The container as a listing at the start of this call saw it: enough to tell `unchanged` without an inspect. */
+  seen?: ObservedContainer | null;
 }
 
 /**
@@ -172,13 +183,15 @@ export async function replaceComponent(
     component: spec.name, status, message, version, containerName: name,
   });
 
-  const existing = await runtime.inspect(name);
-  if (!force && existing && existing.state === "running" && existing.labels[LABEL_SPEC] === hash && existing.imageId === image.id) {
+  const matches = (c: ObservedContainer | null | undefined) =>
+    !!c && c.state === "running" && c.labels[LABEL_SPEC] === hash && c.imageId === image.id;
+  const unchanged = () => {
     const rec = getComponent(db, service, spec.name);
-    if (rec && rec.specHash === hash && rec.desired === "running") {
-      return result("unchanged", "already running this spec and image");
-    }
-  }
+    return !force && !!rec && rec.specHash === hash && rec.desired === "running";
+  };
+  if (matches(r.seen) && unchanged()) return result("unchanged", "already running this spec and image");
+  const existing = await runtime.inspect(name);
+  if (matches(existing) && unchanged()) return result("unchanged", "already running this spec and image");
 
   // Step 3: record the deployment before touching containers.
   const deploymentId = beginDeployment(db, { service, component: spec.name, spec, specHash: hash, imageDigest: image.digest, version, batch: r.batch }, clock.now());

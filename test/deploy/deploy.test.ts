@@ -70,6 +70,19 @@ describe("deploy", () => {
     expect(runtime.dump().containers).toHaveLength(1);
   });
 
+  test("unchanged is decided from one listing; when the listing fails, from an inspect; a container changed by hand is replaced", async () => {
+    const { runtime, deps } = setup();
+    const three = svc([comp("a"), comp("b"), comp("c")]);
+    await deploy(deps, three);
+    const ids = runtime.dump().containers.map((c) => c.id);
+    runtime.failNext("list", new Error("podman ps hung"));
+    expect((await deploy(deps, three)).results.map((r) => r.status)).toEqual(["unchanged", "unchanged", "unchanged"]);
+    expect(runtime.dump().containers.map((c) => c.id)).toEqual(ids);
+    runtime.crash(`${three.name}-b`, 137);
+    expect((await deploy(deps, three)).results.map((r) => r.status)).toEqual(["unchanged", "ok", "unchanged"]);
+    expect(runtime.dump().containers).toHaveLength(3);
+  });
+
   test("a failed pull changes nothing: old container runs, deployed spec kept", async () => {
     const { runtime, db, deps } = setup();
     await deploy(deps, svc([comp("api")]));

@@ -124,4 +124,22 @@ describe.skipIf(!podman.ok)("e2e: deploy, ps, stop, start, restart (compiled bin
       writeFileSync(path, good);
     }
   }, 30_000);
+
+  test("two identical deploys of a 3-component service: the second is unchanged for every component and creates no container", async () => {
+    const three = `${svc}-x3`;
+    writeServiceDef(agent, three, `name = "${three}"\nnode = "${agent.node}"\n\n${["a", "b", "c"]
+      .map((n) => `[[components]]\nname = "${n}"\nimage = "${TEST_IMAGES.v1}"\ncmd = ${SLOW_STOP_CMD}\n`).join("\n")}`);
+    try {
+      expect((await agent.cli(["deploy", three])).code).toBe(0);
+      const ids = async () => (await $`podman ps -a --filter label=mcp.service=${three} --format ${"{{.Names}} {{.ID}}"}`.text()).trim().split("\n").sort();
+      const before = await ids();
+      expect(before).toHaveLength(3);
+      const r = await agent.cli(["deploy", three]);
+      expect(r.code).toBe(0);
+      expect(r.stdout.trimEnd().split("\n").slice(1).map((l) => l.split(/\s+/).slice(1, 3))).toEqual([["a", "unchanged"], ["b", "unchanged"], ["c", "unchanged"]]);
+      expect(await ids()).toEqual(before);
+    } finally {
+      await removeContainers(three);
+    }
+  }, 60_000);
 });
