@@ -1,4 +1,4 @@
-import { deployService, restartService, rollbackService, startService, stopService, type DeployDeps } from "../deploy/index.ts";
+import { adoptService, deployService, restartService, rollbackService, startService, stopService, syncServices, type DeployDeps } from "../deploy/index.ts";
 import { McpError } from "../lib/errors.ts";
 import { isDrift, type LiveState } from "../monitor/index.ts";
 import { LABEL_COMPONENT, LABEL_NODE, LABEL_SERVICE } from "../deploy/index.ts";
@@ -6,6 +6,7 @@ import type { AgentApi, LiveComponent } from "../rpc/index.ts";
 import { versionOf } from "../servicedef/index.ts";
 import { getService, lastDeployment, listDeployments, listServices, recentEvents, type EventRecord } from "../store/index.ts";
 import { assertDeployable, assertName } from "./validate.ts";
+import { nodeStatus, type NodeFacts } from "./node-status.ts";
 
 function assertTarget(t: { service: string; component: string }): void {
   assertName("service", t.service);
@@ -17,9 +18,25 @@ function assertTarget(t: { service: string; component: string }): void {
  * call one domain function each. Reads answer from the registry and the
  * monitor's live view: no podman call per request.
  */
-export function createHandlers(deps: DeployDeps, live: () => LiveState): AgentApi {
+export function createHandlers(deps: DeployDeps, live: () => LiveState, nodeFacts?: NodeFacts): AgentApi {
   const { db, clock, node } = deps;
+  const facts: NodeFacts = nodeFacts ?? { node, agentVersion: "", podmanVersion: "", srvRoot: "/", startedAt: clock.now(), certNotAfter: 0 };
   return {
+    async syncDesiredState(input) {
+      for (const s of input.services) assertDeployable(s, node);
+      const names = input.services.map((s) => s.name);
+      const dup = names.find((n, i) => names.indexOf(n) !== i);
+      if (dup) throw new McpError("invalid_argument", `service ${dup} is sent twice`, "each definition once");
+      return { node, changes: await syncServices(deps, input) };
+    },
+    async adoptContainers(input) {
+      assertName("service", input.service);
+      for (const k of input.knownServices) assertName("service", k);
+      return { node, components: await adoptService(deps, { service: input.service, known: input.knownServices }) };
+    },
+    async nodeStatus() {
+      return nodeStatus(facts, db, live(), clock.now());
+    },
     async deploy(input, ctx, progress) {
       assertDeployable(input.service, node);
       if (input.component) assertName("component", input.component);

@@ -5,3 +5,4 @@ export { initAgent, splitHostPort, type InitOptions, type InitResult } from "./i
 export { startAgentServer, type AgentServerOptions, type RunningServer } from "./server.ts";
 export { assertDeployable, assertName } from "./validate.ts";
 export { createRegistryAuth, type PullAuth } from "./registries.ts";
+export { nodeStatus, type NodeFacts } from "./node-status.ts";

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { defaultCliConfigPath, findNode, readCliConfig, type CliConfig, type NodeConfig } from "../config/index.ts";
 import { isMcpError, McpError, messageOf } from "../lib/errors.ts";
 import { parseDuration } from "../lib/duration.ts";
+import { readServiceDef, serviceDefPath } from "../servicedef/index.ts";
 import { createAgentClient, type AgentClient } from "../rpc/index.ts";
 import type { CliIO } from "./io.ts";
 
@@ -110,4 +111,25 @@ export function lockWaitFrom(text: string | undefined): number {
   const ms = parseDuration(text, "--wait");
   if (ms > 0xffff_ffff) throw new McpError("invalid_argument", `--wait: "${text}" is too long`, "at most 49d");
   return Math.max(1, ms);
+}
+
+/** The --node flag of commands about a service that may have no definition yet (adopt, service show/export). */
+export const nodeArg = {
+  node: { type: "string", description: "the node (default: the definition's node, or the only configured node)", valueHint: "name" },
+} as const;
+
+/**
+ * The node of a service: --node, else its local definition's `node`, else
+ * the only configured node. Anything else is a usage error saying which.
+ */
+export async function nodeForService(cfg: CliConfig, service: string, nodeFlag: string | undefined): Promise<NodeConfig> {
+  if (nodeFlag) return findNode(cfg, nodeFlag);
+  const path = serviceDefPath(cfg.services.dir, service);
+  if (existsSync(path)) return findNode(cfg, (await readServiceDef(path)).def.node);
+  if (cfg.nodes.length === 1) return cfg.nodes[0]!;
+  throw new McpError(
+    "invalid_argument",
+    cfg.nodes.length === 0 ? `no nodes are configured in ${cfg.path}` : `service ${service} has no definition in ${cfg.services.dir}, and there are ${cfg.nodes.length} nodes`,
+    cfg.nodes.length === 0 ? "add one: mcp node add <name> <host:port> --ca-cert <ca.pem>" : `name its node: --node <${cfg.nodes.map((n) => n.name).join("|")}>`,
+  );
 }

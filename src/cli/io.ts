@@ -8,6 +8,10 @@ export interface CliIO {
   err(text: string): void;
   /** Reads all of standard input. */
   readStdin(): Promise<string>;
+  /** stdin is a terminal (someone can answer a question). */
+  stdinIsTTY: boolean;
+  /** Reads one line from standard input (without its newline); null at end of input. */
+  readLine(): Promise<string | null>;
   /** stdout is a terminal. */
   isTTY: boolean;
   /** Colour allowed: a terminal and NO_COLOR unset. */

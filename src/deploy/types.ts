@@ -22,3 +22,11 @@ export interface Progress {
   component: string;
   message: string;
 }
+
+/** One line of a sync's report; `done` is false for a dry run or a step that failed (`what` says why). */
+export interface SyncChange {
+  service: string;
+  component: string;
+  what: string;
+  done: boolean;
+}

@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { describeCert } from "../auth/certs.ts";
 import { defineCommand } from "citty";
 import { createConsola, type LogObject } from "consola";
 import { checkEnvironment, createHandlers, createRegistryAuth, startAgentServer } from "../agent/index.ts";
@@ -119,7 +121,14 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
     tlsKey: cfg.server.tlsKey,
     clientCa: cfg.server.clientCa,
     authMode: cfg.auth.mode,
-    api: createHandlers(deps, monitor.live),
+    api: createHandlers(deps, monitor.live, {
+      node: cfg.agent.nodeName,
+      agentVersion: pkg.version,
+      podmanVersion: await runtime.version().catch(() => ""),
+      srvRoot: cfg.agent.srvRoot,
+      startedAt: clock.now(),
+      certNotAfter: certExpiry(cfg.server.tlsCert),
+    }),
     db,
     clock,
     log,
@@ -155,4 +164,13 @@ export function agentCommand(io: CliIO) {
       token: () => import("../cli/commands/agent/token.ts").then((m) => m.default(io)),
     },
   });
+}
+
+/** The expiry of the agent's certificate (Unix ms), 0 when it cannot be read (the server start reports that). */
+function certExpiry(path: string): number {
+  try {
+    return describeCert(readFileSync(path, "utf8")).notAfter;
+  } catch {
+    return 0;
+  }
 }

@@ -1,3 +1,4 @@
+import { createInterface } from "node:readline";
 import { defineCommand } from "citty";
 import pkg from "../../package.json" with { type: "json" };
 import { runCli } from "../cli/boundary.ts";
@@ -11,6 +12,20 @@ function processIO(): CliIO {
     out: (t) => void process.stdout.write(t),
     err: (t) => void process.stderr.write(t),
     readStdin: () => Bun.stdin.text(),
+    stdinIsTTY: !!process.stdin.isTTY,
+    readLine: () =>
+      new Promise((resolve) => {
+        const rl = createInterface({ input: process.stdin, terminal: false });
+        let done = false;
+        const finish = (line: string | null) => {
+          if (done) return;
+          done = true;
+          rl.close();
+          resolve(line);
+        };
+        rl.once("line", (l) => finish(l));
+        rl.once("close", () => finish(null));
+      }),
     isTTY,
     color: isTTY && !process.env.NO_COLOR,
     cwd: process.cwd(),
@@ -33,6 +48,9 @@ export function createRoot(io: CliIO) {
       events: () => import("../cli/commands/events.ts").then((m) => m.default(io)),
       diff: () => import("../cli/commands/diff.ts").then((m) => m.default(io)),
       rollback: () => import("../cli/commands/rollback.ts").then((m) => m.default(io)),
+      sync: () => import("../cli/commands/sync.ts").then((m) => m.default(io)),
+      adopt: () => import("../cli/commands/adopt.ts").then((m) => m.default(io)),
+      service: () => import("../cli/commands/service/index.ts").then((m) => m.default(io)),
       login: () => import("../cli/commands/login.ts").then((m) => m.default(io)),
       node: () => import("../cli/commands/node/index.ts").then((m) => m.default(io)),
       agent: () => import("./agent.ts").then((m) => m.agentCommand(io)),

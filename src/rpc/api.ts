@@ -1,6 +1,6 @@
-import type { ComponentResult, DeployOutcome, Progress } from "../deploy/types.ts";
+import type { ComponentResult, DeployOutcome, Progress, SyncChange } from "../deploy/types.ts";
 import type { ServiceDef } from "../runtime/types.ts";
-import type { DeploymentRecord, EventRecord, ServiceRecord } from "../store/index.ts";
+import type { ComponentRecord, DeploymentRecord, EventRecord, ServiceRecord } from "../store/index.ts";
 
 /**
  * The agent's API in domain terms. src/rpc/ converts it to and from the
@@ -69,6 +69,50 @@ export interface StatusQuery {
   historyLimit?: number;
 }
 
+export interface NodeStatusReport {
+  node: string;
+  agentVersion: string;
+  podmanVersion: string;
+  services: number;
+  components: number;
+  /** Components whose container runs now (the live view). */
+  running: number;
+  srvRoot: string;
+  diskTotalBytes: number;
+  diskFreeBytes: number;
+  memoryTotalBytes: number;
+  /** Available memory (MemAvailable). */
+  memoryFreeBytes: number;
+  load1: number;
+  cpus: number;
+  uptimeMs: number;
+  agentStartedAt: number;
+  /** The agent certificate's expiry (Unix ms); 0 when unknown. */
+  certNotAfter: number;
+  now: number;
+}
+
+export interface SyncInput {
+  services: ServiceDef[];
+  dryRun: boolean;
+  prune: boolean;
+}
+
+export interface SyncReport {
+  node: string;
+  changes: SyncChange[];
+}
+
+export interface AdoptInput {
+  service: string;
+  knownServices: string[];
+}
+
+export interface AdoptReport {
+  node: string;
+  components: ComponentRecord[];
+}
+
 export interface RollbackInput extends Target {
   lockWaitMs: number;
 }
@@ -90,6 +134,9 @@ export interface AgentApi {
   listServices(ctx: CallContext): Promise<ServicesReport>;
   liveCheck(ctx: CallContext): Promise<LiveReport>;
   getServiceStatus(req: StatusQuery, ctx: CallContext): Promise<StatusReport>;
+  syncDesiredState(input: SyncInput, ctx: CallContext): Promise<SyncReport>;
+  adoptContainers(input: AdoptInput, ctx: CallContext): Promise<AdoptReport>;
+  nodeStatus(ctx: CallContext): Promise<NodeStatusReport>;
   /** Redeploys each selected component's previous successful deployment (SPEC §5.4). */
   rollback(input: RollbackInput, ctx: CallContext, progress: (p: Progress) => void): Promise<DeployOutcome>;
   /** Sends the newest `backlog` events, then (with follow) every new one until the call is cancelled. */

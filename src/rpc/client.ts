@@ -1,15 +1,18 @@
 import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import {
-  DeployRequestSchema, GetServiceStatusRequestSchema, ListServicesRequestSchema, LiveCheckRequestSchema,
+  AdoptContainersRequestSchema, DeployRequestSchema, NodeStatusRequestSchema, SyncDesiredStateRequestSchema, GetServiceStatusRequestSchema, ListServicesRequestSchema, LiveCheckRequestSchema,
   RestartServiceRequestSchema, RollbackRequestSchema, StartServiceRequestSchema, StopServiceRequestSchema, WatchEventsRequestSchema,
-  type DeployResponse, type GetServiceStatusResponse, type ListServicesResponse, type LiveCheckResponse,
+  type AdoptContainersResponse, type DeployResponse, type NodeStatusResponse, type SyncDesiredStateResponse, type GetServiceStatusResponse, type ListServicesResponse, type LiveCheckResponse,
   type RestartServiceResponse, type RollbackResponse, type StartServiceResponse, type StopServiceResponse, type WatchEventsResponse,
 } from "../gen/mcp/v1/agent_pb.ts";
 import type { ComponentResult, DeployOutcome, Progress } from "../deploy/types.ts";
 import { McpError } from "../lib/errors.ts";
 import type { EventRecord } from "../store/index.ts";
-import type { DeployInput, LiveReport, RollbackInput, ServicesReport, StatusQuery, StatusReport, Target } from "./api.ts";
-import { deploymentFromProto, eventFromProto, resultFromProto, serviceDefToProto, serviceRecordFromProto } from "./convert.ts";
+import type {
+  AdoptInput, AdoptReport, DeployInput, LiveReport, NodeStatusReport, RollbackInput, ServicesReport, StatusQuery, StatusReport, SyncInput,
+  SyncReport, Target,
+} from "./api.ts";
+import { componentRecordFromProto, deploymentFromProto, eventFromProto, resultFromProto, serviceDefToProto, serviceRecordFromProto } from "./convert.ts";
 import { createH2Transport, type H2Options } from "./_h2.ts";
 
 /** Where and how to reach one agent (see H2Options), plus the deadline of read calls (ms). */
@@ -28,6 +31,9 @@ export interface AgentClient {
   liveCheck(): Promise<LiveReport>;
   getServiceStatus(req: StatusQuery): Promise<StatusReport>;
   rollback(input: RollbackInput, onProgress: (p: Progress) => void, timeoutMs?: number): Promise<DeployOutcome>;
+  syncDesiredState(input: SyncInput): Promise<SyncReport>;
+  adoptContainers(input: AdoptInput): Promise<AdoptReport>;
+  nodeStatus(): Promise<NodeStatusReport>;
   /** Streams events (backlog first); with follow it runs until `signal` aborts (then resolves). */
   watchEvents(req: { backlog: number; follow: boolean }, onEvent: (e: EventRecord) => void, signal?: AbortSignal): Promise<void>;
   close(): void;
@@ -77,6 +83,25 @@ export function createAgentClient(o: AgentClientOptions): AgentClient {
     },
     async rollback(input, onProgress, ms = 30 * 60_000) {
       return deployLike<RollbackResponse>("Rollback", "rollback", create(RollbackRequestSchema, input), ms, onProgress);
+    },
+    async syncDesiredState(input) {
+      const r = await call<SyncDesiredStateResponse>("SyncDesiredState", create(SyncDesiredStateRequestSchema, {
+        services: input.services.map(serviceDefToProto), dryRun: input.dryRun, prune: input.prune,
+      }), 10 * 60_000);
+      return { node: r.node, changes: r.changes.map((c) => ({ service: c.service, component: c.component, what: c.what, done: c.done })) };
+    },
+    async adoptContainers(input) {
+      const r = await call<AdoptContainersResponse>("AdoptContainers", create(AdoptContainersRequestSchema, input), 120_000);
+      return { node: r.node, components: r.components.map((c) => componentRecordFromProto(input.service, c)) };
+    },
+    async nodeStatus() {
+      const r = await call<NodeStatusResponse>("NodeStatus", create(NodeStatusRequestSchema));
+      return {
+        node: r.node, agentVersion: r.agentVersion, podmanVersion: r.podmanVersion, services: r.services, components: r.components,
+        running: r.running, srvRoot: r.srvRoot, diskTotalBytes: Number(r.diskTotalBytes), diskFreeBytes: Number(r.diskFreeBytes),
+        memoryTotalBytes: Number(r.memoryTotalBytes), memoryFreeBytes: Number(r.memoryFreeBytes), load1: r.load1, cpus: r.cpus,
+        uptimeMs: Number(r.uptimeMs), agentStartedAt: Number(r.agentStartedAtMs), certNotAfter: Number(r.certNotAfterMs), now: Number(r.nowMs),
+      };
     },
     stopService: async (t) => results(await call<StopServiceResponse>("StopService", create(StopServiceRequestSchema, t), 120_000)),
     startService: async (t) => results(await call<StartServiceResponse>("StartService", create(StartServiceRequestSchema, t), 120_000)),

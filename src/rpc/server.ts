@@ -1,15 +1,15 @@
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import {
-  DeployResponseSchema, GetServiceStatusResponseSchema, WatchEventsResponseSchema, ListServicesResponseSchema, LiveCheckResponseSchema,
+  AdoptContainersResponseSchema, DeployResponseSchema, NodeStatusResponseSchema, SyncDesiredStateResponseSchema, GetServiceStatusResponseSchema, WatchEventsResponseSchema, ListServicesResponseSchema, LiveCheckResponseSchema,
   RestartServiceResponseSchema, RollbackResponseSchema, StartServiceResponseSchema, StopServiceResponseSchema,
-  type DeployRequest, type GetServiceStatusRequest, type WatchEventsRequest, type RestartServiceRequest, type RollbackRequest, type StartServiceRequest, type StopServiceRequest,
+  type AdoptContainersRequest, type DeployRequest, type SyncDesiredStateRequest, type GetServiceStatusRequest, type WatchEventsRequest, type RestartServiceRequest, type RollbackRequest, type StartServiceRequest, type StopServiceRequest,
 } from "../gen/mcp/v1/agent_pb.ts";
 import { McpError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { AgentApi, CallContext } from "./api.ts";
 import {
-  deploymentToProto, eventToProto, resultToProto, serviceDefFromProto, serviceRecordToProto,
+  componentRecordToProto, deploymentToProto, eventToProto, resultToProto, serviceDefFromProto, serviceRecordToProto,
 } from "./convert.ts";
 import { grpcServiceDefinition, listRpcMethods } from "./service.ts";
 import { toServiceError } from "./_server-status.ts";
@@ -123,6 +123,23 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
         (p) => write(create(RollbackResponseSchema, { kind: { case: "progress", value: p } })),
       );
       write(create(RollbackResponseSchema, { kind: { case: "result", value: { results: out.results.map(resultToProto), warnings: out.warnings } } }));
+    }),
+    SyncDesiredState: unary("SyncDesiredState", async (req: SyncDesiredStateRequest, ctx) => {
+      const r = await api.syncDesiredState({ services: req.services.map(serviceDefFromProto), dryRun: req.dryRun, prune: req.prune }, ctx);
+      return create(SyncDesiredStateResponseSchema, { node: r.node, changes: r.changes });
+    }),
+    AdoptContainers: unary("AdoptContainers", async (req: AdoptContainersRequest, ctx) => {
+      const r = await api.adoptContainers({ service: req.service, knownServices: req.knownServices }, ctx);
+      return create(AdoptContainersResponseSchema, { node: r.node, components: r.components.map(componentRecordToProto) });
+    }),
+    NodeStatus: unary("NodeStatus", async (_req: unknown, ctx) => {
+      const r = await api.nodeStatus(ctx);
+      return create(NodeStatusResponseSchema, {
+        ...r,
+        diskTotalBytes: BigInt(r.diskTotalBytes), diskFreeBytes: BigInt(r.diskFreeBytes),
+        memoryTotalBytes: BigInt(r.memoryTotalBytes), memoryFreeBytes: BigInt(r.memoryFreeBytes),
+        uptimeMs: BigInt(r.uptimeMs), agentStartedAtMs: BigInt(r.agentStartedAt), certNotAfterMs: BigInt(r.certNotAfter), nowMs: BigInt(r.now),
+      });
     }),
     StopService: unary("StopService", async (req: StopServiceRequest, ctx) =>
       create(StopServiceResponseSchema, { results: (await api.stopService(req, ctx)).map(resultToProto) })),

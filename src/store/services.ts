@@ -140,3 +140,11 @@ export function setObserved(
   }
   return prev.observed;
 }
+
+/** Forgets a service and its components (deployments and events stay, as history). Returns false when unknown. */
+export function deleteService(db: Db, name: string): boolean {
+  return db.transaction(() => {
+    db.query("DELETE FROM components WHERE service = ?").run(name);
+    return db.query("DELETE FROM services WHERE name = ?").run(name).changes > 0;
+  })();
+}

@@ -149,7 +149,7 @@ describe("mcp node add / list / remove keep the config's comments", () => {
     expect((await runMcp("source", ["node", "add", "vade", "[::1]:9444", "--server-name", "vade.lan", "--config", cfg])).code).toBe(0);
     const dup = await runMcp("source", ["node", "add", "rift", "1.2.3.4:1", "--config", cfg]);
     expect(dup.code).toBe(2);
-    const list = await runMcp("source", ["node", "list", "--json", "--config", cfg]);
+    const list = await runMcp("source", ["node", "list", "--offline", "--json", "--config", cfg]);
     expect(JSON.parse(list.stdout).nodes.map((n: { name: string; server_name: string }) => [n.name, n.server_name])).toEqual([["rift", "rift"], ["vade", "vade.lan"]]);
     expect((await runMcp("source", ["node", "remove", "rift", "--config", cfg])).code).toBe(0);
     expect((await runMcp("source", ["node", "remove", "rift", "--config", cfg])).code).toBe(2);

@@ -169,10 +169,10 @@ describe("the CLI's default config path", () => {
     writeFileSync(join(xdg, "mcp/mcp.toml"), `[[nodes]]\nname = "from-xdg"\naddress = "127.0.0.1:9444"\n`);
     mkdirSync(join(home, ".config/mcp"), { recursive: true });
     writeFileSync(join(home, ".config/mcp/mcp.toml"), `[[nodes]]\nname = "from-home"\naddress = "127.0.0.1:9444"\n`);
-    const a = await runMcp("source", ["node", "list"], { env: { XDG_CONFIG_HOME: xdg, HOME: home } });
+    const a = await runMcp("source", ["node", "list", "--offline"], { env: { XDG_CONFIG_HOME: xdg, HOME: home } });
     expect(a.code).toBe(0);
     expect(a.stdout).toMatch(/^from-xdg\s+127\.0\.0\.1:9444/m);
-    const b = await runMcp("source", ["node", "list"], { env: { XDG_CONFIG_HOME: "", HOME: home } });
+    const b = await runMcp("source", ["node", "list", "--offline"], { env: { XDG_CONFIG_HOME: "", HOME: home } });
     expect(b.stdout).toMatch(/^from-home\s+/m);
   });
 });

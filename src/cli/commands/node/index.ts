@@ -3,10 +3,11 @@ import type { CliIO } from "../../io.ts";
 
 export default (io: CliIO) =>
   defineCommand({
-    meta: { name: "node", description: "Manage the nodes in the CLI config" },
+    meta: { name: "node", description: "The nodes: list and status (asked of each agent), add and remove (the CLI config)" },
     subCommands: {
       list: () => import("./list.ts").then((m) => m.default(io)),
       add: () => import("./add.ts").then((m) => m.default(io)),
       remove: () => import("./remove.ts").then((m) => m.default(io)),
+      status: () => import("./status.ts").then((m) => m.default(io)),
     },
   });

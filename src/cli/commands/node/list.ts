@@ -1,18 +1,46 @@
 import { defineCommand } from "citty";
-import { commonArgs, jsonArg, loadConfig, tokenPathFor } from "../../context.ts";
+import { formatUptime } from "../../../lib/duration.ts";
+import { askAllNodes, commonArgs, jsonArg, loadConfig, tokenPathFor } from "../../context.ts";
 import type { CliIO } from "../../io.ts";
-import { printJson, renderTable } from "../../output.ts";
+import { paintState, printJson, renderTable } from "../../output.ts";
+import { reportNodeFailures } from "../../report.ts";
+import { statusJson } from "./_status.ts";
 
 export default (io: CliIO) =>
   defineCommand({
-    meta: { name: "list", description: "The nodes in the CLI config" },
-    args: { ...commonArgs, ...jsonArg },
+    meta: { name: "list", description: "The nodes in the CLI config, each asked for its agent and podman versions and counts" },
+    args: {
+      offline: { type: "boolean", description: "only the config: ask no node" },
+      ...commonArgs,
+      ...jsonArg,
+    },
     async run({ args }) {
       const cfg = await loadConfig(io, args.config);
       const nodes = cfg.nodes.map((n) => ({
         name: n.name, address: n.address, server_name: n.serverName, ca_cert: n.caCert || cfg.tls.caCert, token_path: tokenPathFor(cfg, n),
       }));
-      if (args.json) printJson(io, { nodes });
-      else io.out(renderTable(["NAME", "ADDRESS", "SERVER NAME", "CA"], nodes.map((n) => [n.name, n.address, n.server_name, n.ca_cert]), io.color));
+      if (args.offline || nodes.length === 0) {
+        if (args.json) printJson(io, { nodes });
+        else io.out(renderTable(["NAME", "ADDRESS", "SERVER NAME", "CA"], nodes.map((n) => [n.name, n.address, n.server_name, n.ca_cert]), io.color));
+        return 0;
+      }
+      const answers = await askAllNodes(cfg, (c) => c.nodeStatus());
+      if (args.json) {
+        printJson(io, {
+          nodes: nodes.map((n) => {
+            const a = answers.find((x) => x.node === n.name)!;
+            return { ...n, ...(a.ok ? { reachable: true, ...statusJson(a.value) } : { reachable: false, error: a.error.message }) };
+          }),
+        });
+        return reportNodeFailures(io, answers);
+      }
+      const rows = nodes.map((n) => {
+        const a = answers.find((x) => x.node === n.name)!;
+        if (!a.ok) return [n.name, n.address, paintState(io, "unreachable"), "-", "-", "-", "-"];
+        const s = a.value;
+        return [n.name, n.address, paintState(io, "up"), s.agentVersion, s.podmanVersion, `${s.services}/${s.components}/${s.running}`, formatUptime(s.uptimeMs)];
+      });
+      io.out(renderTable(["NAME", "ADDRESS", "STATE", "AGENT", "PODMAN", "SVC/COMP/RUN", "UPTIME"], rows, io.color));
+      return reportNodeFailures(io, answers);
     },
   });

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mcp/v1/agent.proto.
  */
 export const file_mcp_v1_agent: GenFile = /*@__PURE__*/
-  fileDesc("ChJtY3AvdjEvYWdlbnQucHJvdG8SBm1jcC52MSJtCg1EZXBsb3lSZXF1ZXN0EiQKB3NlcnZpY2UYASABKAsyEy5tY3AudjEuU2VydmljZVNwZWMSEQoJY29tcG9uZW50GAIgASgJEg0KBWZvcmNlGAMgASgIEhQKDGxvY2tfd2FpdF9tcxgEIAEoDSI0Cg5EZXBsb3lQcm9ncmVzcxIRCgljb21wb25lbnQYASABKAkSDwoHbWVzc2FnZRgCIAEoCSJKCgxEZXBsb3lSZXN1bHQSKAoHcmVzdWx0cxgBIAMoCzIXLm1jcC52MS5Db21wb25lbnRSZXN1bHQSEAoId2FybmluZ3MYAiADKAkibAoORGVwbG95UmVzcG9uc2USKgoIcHJvZ3Jlc3MYASABKAsyFi5tY3AudjEuRGVwbG95UHJvZ3Jlc3NIABImCgZyZXN1bHQYAiABKAsyFC5tY3AudjEuRGVwbG95UmVzdWx0SABCBgoEa2luZCI4ChJTdG9wU2VydmljZVJlcXVlc3QSDwoHc2VydmljZRgBIAEoCRIRCgljb21wb25lbnQYAiABKAkiPwoTU3RvcFNlcnZpY2VSZXNwb25zZRIoCgdyZXN1bHRzGAEgAygLMhcubWNwLnYxLkNvbXBvbmVudFJlc3VsdCI5ChNTdGFydFNlcnZpY2VSZXF1ZXN0Eg8KB3NlcnZpY2UYASABKAkSEQoJY29tcG9uZW50GAIgASgJIkAKFFN0YXJ0U2VydmljZVJlc3BvbnNlEigKB3Jlc3VsdHMYASADKAsyFy5tY3AudjEuQ29tcG9uZW50UmVzdWx0IjsKFVJlc3RhcnRTZXJ2aWNlUmVxdWVzdBIPCgdzZXJ2aWNlGAEgASgJEhEKCWNvbXBvbmVudBgCIAEoCSJCChZSZXN0YXJ0U2VydmljZVJlc3BvbnNlEigKB3Jlc3VsdHMYASADKAsyFy5tY3AudjEuQ29tcG9uZW50UmVzdWx0ImAKF1N5bmNEZXNpcmVkU3RhdGVSZXF1ZXN0EiUKCHNlcnZpY2VzGAEgAygLMhMubWNwLnYxLlNlcnZpY2VTcGVjEg8KB2RyeV9ydW4YAiABKAgSDQoFcHJ1bmUYAyABKAgiKwoYU3luY0Rlc2lyZWRTdGF0ZVJlc3BvbnNlEg8KB2NoYW5nZXMYASADKAkiFQoTTGlzdFNlcnZpY2VzUmVxdWVzdCJNChRMaXN0U2VydmljZXNSZXNwb25zZRIMCgRub2RlGAEgASgJEicKCHNlcnZpY2VzGAIgAygLMhUubWNwLnYxLlNlcnZpY2VSZWNvcmQiEgoQTGl2ZUNoZWNrUmVxdWVzdCKiAQoNTGl2ZUNvbXBvbmVudBIPCgdzZXJ2aWNlGAEgASgJEhEKCWNvbXBvbmVudBgCIAEoCRIWCg5jb250YWluZXJfbmFtZRgDIAEoCRINCgVzdGF0ZRgEIAEoCRINCgVpbWFnZRgFIAEoCRIPCgd2ZXJzaW9uGAYgASgJEhUKDXN0YXJ0ZWRfYXRfbXMYByABKAMSDwoHZGVzaXJlZBgIIAEoCSJcChFMaXZlQ2hlY2tSZXNwb25zZRIMCgRub2RlGAEgASgJEg4KBm5vd19tcxgCIAEoAxIpCgpjb21wb25lbnRzGAMgAygLMhUubWNwLnYxLkxpdmVDb21wb25lbnQiVgoXR2V0U2VydmljZVN0YXR1c1JlcXVlc3QSDwoHc2VydmljZRgBIAEoCRITCgtldmVudF9saW1pdBgCIAEoDRIVCg1oaXN0b3J5X2xpbWl0GAMgASgNIqUBCg9Db21wb25lbnRTdGF0dXMSDwoHc2VydmljZRgBIAEoCRIRCgljb21wb25lbnQYAiABKAkSDwoHZGVzaXJlZBgDIAEoCRIQCghvYnNlcnZlZBgEIAEoCRIPCgd2ZXJzaW9uGAUgASgJEg0KBWRyaWZ0GAYgASgIEisKD2xhc3RfZGVwbG95bWVudBgHIAEoCzISLm1jcC52MS5EZXBsb3ltZW50IpkBChhHZXRTZXJ2aWNlU3RhdHVzUmVzcG9uc2USDAoEbm9kZRgBIAEoCRIrCgpjb21wb25lbnRzGAIgAygLMhcubWNwLnYxLkNvbXBvbmVudFN0YXR1cxIdCgZldmVudHMYAyADKAsyDS5tY3AudjEuRXZlbnQSIwoHaGlzdG9yeRgEIAMoCzISLm1jcC52MS5EZXBsb3ltZW50IikKFkFkb3B0Q29udGFpbmVyc1JlcXVlc3QSDwoHc2VydmljZRgBIAEoCSJGChdBZG9wdENvbnRhaW5lcnNSZXNwb25zZRIrCgpjb21wb25lbnRzGAEgAygLMhcubWNwLnYxLkNvbXBvbmVudFJlY29yZCJcCg9QdXNoRmlsZVJlcXVlc3QSDwoHc2VydmljZRgBIAEoCRIMCgRwYXRoGAIgASgJEgwKBG1vZGUYAyABKA0SDAoEZGF0YRgEIAEoDBIOCgZzaGEyNTYYBSABKAkiMAoQUHVzaEZpbGVSZXNwb25zZRIMCgRzaXplGAEgASgEEg4KBnNoYTI1NhgCIAEoCSIwCg9QdWxsRmlsZVJlcXVlc3QSDwoHc2VydmljZRgBIAEoCRIMCgRwYXRoGAIgASgJIj4KEFB1bGxGaWxlUmVzcG9uc2USDAoEZGF0YRgBIAEoDBIMCgRtb2RlGAIgASgNEg4KBnNoYTI1NhgDIAEoCSITChFOb2RlU3RhdHVzUmVxdWVzdCLaAgoSTm9kZVN0YXR1c1Jlc3BvbnNlEgwKBG5vZGUYASABKAkSFQoNYWdlbnRfdmVyc2lvbhgCIAEoCRIWCg5wb2RtYW5fdmVyc2lvbhgDIAEoCRIQCghzZXJ2aWNlcxgEIAEoDRISCgpjb21wb25lbnRzGAUgASgNEg8KB3J1bm5pbmcYBiABKA0SGAoQZGlza190b3RhbF9ieXRlcxgHIAEoBBIXCg9kaXNrX2ZyZWVfYnl0ZXMYCCABKAQSGgoSbWVtb3J5X3RvdGFsX2J5dGVzGAkgASgEEhkKEW1lbW9yeV9mcmVlX2J5dGVzGAogASgEEg0KBWxvYWQxGAsgASgBEgwKBGNwdXMYDCABKA0SEQoJdXB0aW1lX21zGA0gASgDEhsKE2FnZW50X3N0YXJ0ZWRfYXRfbXMYDiABKAMSGQoRY2VydF9ub3RfYWZ0ZXJfbXMYDyABKAMiSwoPUm9sbGJhY2tSZXF1ZXN0Eg8KB3NlcnZpY2UYASABKAkSEQoJY29tcG9uZW50GAIgASgJEhQKDGxvY2tfd2FpdF9tcxgDIAEoDSJuChBSb2xsYmFja1Jlc3BvbnNlEioKCHByb2dyZXNzGAEgASgLMhYubWNwLnYxLkRlcGxveVByb2dyZXNzSAASJgoGcmVzdWx0GAIgASgLMhQubWNwLnYxLkRlcGxveVJlc3VsdEgAQgYKBGtpbmQiTwoLTG9nc1JlcXVlc3QSDwoHc2VydmljZRgBIAEoCRIRCgljb21wb25lbnQYAiABKAkSDAoEdGFpbBgDIAEoDRIOCgZmb2xsb3cYBCABKAgiLwoMTG9nc1Jlc3BvbnNlEhEKCWNvbXBvbmVudBgBIAEoCRIMCgRkYXRhGAIgASgMIjUKEldhdGNoRXZlbnRzUmVxdWVzdBIPCgdiYWNrbG9nGAEgASgNEg4KBmZvbGxvdxgCIAEoCCIzChNXYXRjaEV2ZW50c1Jlc3BvbnNlEhwKBWV2ZW50GAEgASgLMg0ubWNwLnYxLkV2ZW50IikKFlNuYXBzaG90U2VydmljZVJlcXVlc3QSDwoHc2VydmljZRgBIAEoCSI3ChdTbmFwc2hvdFNlcnZpY2VSZXNwb25zZRIMCgRkYXRhGAEgASgMEg4KBnNoYTI1NhgCIAEoCSJVChVSZXN0b3JlU2VydmljZVJlcXVlc3QSDwoHc2VydmljZRgBIAEoCRIMCgRkYXRhGAIgASgMEg4KBnNoYTI1NhgDIAEoCRINCgVmb3JjZRgEIAEoCCImChZSZXN0b3JlU2VydmljZVJlc3BvbnNlEgwKBHNpemUYASABKAQy7AkKDEFnZW50U2VydmljZRI5CgZEZXBsb3kSFS5tY3AudjEuRGVwbG95UmVxdWVzdBoWLm1jcC52MS5EZXBsb3lSZXNwb25zZTABEkYKC1N0b3BTZXJ2aWNlEhoubWNwLnYxLlN0b3BTZXJ2aWNlUmVxdWVzdBobLm1jcC52MS5TdG9wU2VydmljZVJlc3BvbnNlEkkKDFN0YXJ0U2VydmljZRIbLm1jcC52MS5TdGFydFNlcnZpY2VSZXF1ZXN0GhwubWNwLnYxLlN0YXJ0U2VydmljZVJlc3BvbnNlEk8KDlJlc3RhcnRTZXJ2aWNlEh0ubWNwLnYxLlJlc3RhcnRTZXJ2aWNlUmVxdWVzdBoeLm1jcC52MS5SZXN0YXJ0U2VydmljZVJlc3BvbnNlElUKEFN5bmNEZXNpcmVkU3RhdGUSHy5tY3AudjEuU3luY0Rlc2lyZWRTdGF0ZVJlcXVlc3QaIC5tY3AudjEuU3luY0Rlc2lyZWRTdGF0ZVJlc3BvbnNlEkkKDExpc3RTZXJ2aWNlcxIbLm1jcC52MS5MaXN0U2VydmljZXNSZXF1ZXN0GhwubWNwLnYxLkxpc3RTZXJ2aWNlc1Jlc3BvbnNlEkAKCUxpdmVDaGVjaxIYLm1jcC52MS5MaXZlQ2hlY2tSZXF1ZXN0GhkubWNwLnYxLkxpdmVDaGVja1Jlc3BvbnNlElUKEEdldFNlcnZpY2VTdGF0dXMSHy5tY3AudjEuR2V0U2VydmljZVN0YXR1c1JlcXVlc3QaIC5tY3AudjEuR2V0U2VydmljZVN0YXR1c1Jlc3BvbnNlElIKD0Fkb3B0Q29udGFpbmVycxIeLm1jcC52MS5BZG9wdENvbnRhaW5lcnNSZXF1ZXN0Gh8ubWNwLnYxLkFkb3B0Q29udGFpbmVyc1Jlc3BvbnNlEj8KCFB1c2hGaWxlEhcubWNwLnYxLlB1c2hGaWxlUmVxdWVzdBoYLm1jcC52MS5QdXNoRmlsZVJlc3BvbnNlKAESPwoIUHVsbEZpbGUSFy5tY3AudjEuUHVsbEZpbGVSZXF1ZXN0GhgubWNwLnYxLlB1bGxGaWxlUmVzcG9uc2UwARJDCgpOb2RlU3RhdHVzEhkubWNwLnYxLk5vZGVTdGF0dXNSZXF1ZXN0GhoubWNwLnYxLk5vZGVTdGF0dXNSZXNwb25zZRI/CghSb2xsYmFjaxIXLm1jcC52MS5Sb2xsYmFja1JlcXVlc3QaGC5tY3AudjEuUm9sbGJhY2tSZXNwb25zZTABEjMKBExvZ3MSEy5tY3AudjEuTG9nc1JlcXVlc3QaFC5tY3AudjEuTG9nc1Jlc3BvbnNlMAESSAoLV2F0Y2hFdmVudHMSGi5tY3AudjEuV2F0Y2hFdmVudHNSZXF1ZXN0GhsubWNwLnYxLldhdGNoRXZlbnRzUmVzcG9uc2UwARJUCg9TbmFwc2hvdFNlcnZpY2USHi5tY3AudjEuU25hcHNob3RTZXJ2aWNlUmVxdWVzdBofLm1jcC52MS5TbmFwc2hvdFNlcnZpY2VSZXNwb25zZTABElEKDlJlc3RvcmVTZXJ2aWNlEh0ubWNwLnYxLlJlc3RvcmVTZXJ2aWNlUmVxdWVzdBoeLm1jcC52MS5SZXN0b3JlU2VydmljZVJlc3BvbnNlKAFiBnByb3RvMw", [file_mcp_v1_types]);
+  fileDesc("ChJtY3AvdjEvYWdlbnQucHJvdG8SBm1jcC52MSJtCg1EZXBsb3lSZXF1ZXN0EiQKB3NlcnZpY2UYASABKAsyEy5tY3AudjEuU2VydmljZVNwZWMSEQoJY29tcG9uZW50GAIgASgJEg0KBWZvcmNlGAMgASgIEhQKDGxvY2tfd2FpdF9tcxgEIAEoDSI0Cg5EZXBsb3lQcm9ncmVzcxIRCgljb21wb25lbnQYASABKAkSDwoHbWVzc2FnZRgCIAEoCSJKCgxEZXBsb3lSZXN1bHQSKAoHcmVzdWx0cxgBIAMoCzIXLm1jcC52MS5Db21wb25lbnRSZXN1bHQSEAoId2FybmluZ3MYAiADKAkibAoORGVwbG95UmVzcG9uc2USKgoIcHJvZ3Jlc3MYASABKAsyFi5tY3AudjEuRGVwbG95UHJvZ3Jlc3NIABImCgZyZXN1bHQYAiABKAsyFC5tY3AudjEuRGVwbG95UmVzdWx0SABCBgoEa2luZCI4ChJTdG9wU2VydmljZVJlcXVlc3QSDwoHc2VydmljZRgBIAEoCRIRCgljb21wb25lbnQYAiABKAkiPwoTU3RvcFNlcnZpY2VSZXNwb25zZRIoCgdyZXN1bHRzGAEgAygLMhcubWNwLnYxLkNvbXBvbmVudFJlc3VsdCI5ChNTdGFydFNlcnZpY2VSZXF1ZXN0Eg8KB3NlcnZpY2UYASABKAkSEQoJY29tcG9uZW50GAIgASgJIkAKFFN0YXJ0U2VydmljZVJlc3BvbnNlEigKB3Jlc3VsdHMYASADKAsyFy5tY3AudjEuQ29tcG9uZW50UmVzdWx0IjsKFVJlc3RhcnRTZXJ2aWNlUmVxdWVzdBIPCgdzZXJ2aWNlGAEgASgJEhEKCWNvbXBvbmVudBgCIAEoCSJCChZSZXN0YXJ0U2VydmljZVJlc3BvbnNlEigKB3Jlc3VsdHMYASADKAsyFy5tY3AudjEuQ29tcG9uZW50UmVzdWx0ImAKF1N5bmNEZXNpcmVkU3RhdGVSZXF1ZXN0EiUKCHNlcnZpY2VzGAEgAygLMhMubWNwLnYxLlNlcnZpY2VTcGVjEg8KB2RyeV9ydW4YAiABKAgSDQoFcHJ1bmUYAyABKAgiTAoKU3luY0NoYW5nZRIPCgdzZXJ2aWNlGAEgASgJEhEKCWNvbXBvbmVudBgCIAEoCRIMCgR3aGF0GAMgASgJEgwKBGRvbmUYBCABKAgiTQoYU3luY0Rlc2lyZWRTdGF0ZVJlc3BvbnNlEiMKB2NoYW5nZXMYASADKAsyEi5tY3AudjEuU3luY0NoYW5nZRIMCgRub2RlGAIgASgJIhUKE0xpc3RTZXJ2aWNlc1JlcXVlc3QiTQoUTGlzdFNlcnZpY2VzUmVzcG9uc2USDAoEbm9kZRgBIAEoCRInCghzZXJ2aWNlcxgCIAMoCzIVLm1jcC52MS5TZXJ2aWNlUmVjb3JkIhIKEExpdmVDaGVja1JlcXVlc3QiogEKDUxpdmVDb21wb25lbnQSDwoHc2VydmljZRgBIAEoCRIRCgljb21wb25lbnQYAiABKAkSFgoOY29udGFpbmVyX25hbWUYAyABKAkSDQoFc3RhdGUYBCABKAkSDQoFaW1hZ2UYBSABKAkSDwoHdmVyc2lvbhgGIAEoCRIVCg1zdGFydGVkX2F0X21zGAcgASgDEg8KB2Rlc2lyZWQYCCABKAkiXAoRTGl2ZUNoZWNrUmVzcG9uc2USDAoEbm9kZRgBIAEoCRIOCgZub3dfbXMYAiABKAMSKQoKY29tcG9uZW50cxgDIAMoCzIVLm1jcC52MS5MaXZlQ29tcG9uZW50IlYKF0dldFNlcnZpY2VTdGF0dXNSZXF1ZXN0Eg8KB3NlcnZpY2UYASABKAkSEwoLZXZlbnRfbGltaXQYAiABKA0SFQoNaGlzdG9yeV9saW1pdBgDIAEoDSKlAQoPQ29tcG9uZW50U3RhdHVzEg8KB3NlcnZpY2UYASABKAkSEQoJY29tcG9uZW50GAIgASgJEg8KB2Rlc2lyZWQYAyABKAkSEAoIb2JzZXJ2ZWQYBCABKAkSDwoHdmVyc2lvbhgFIAEoCRINCgVkcmlmdBgGIAEoCBIrCg9sYXN0X2RlcGxveW1lbnQYByABKAsyEi5tY3AudjEuRGVwbG95bWVudCKZAQoYR2V0U2VydmljZVN0YXR1c1Jlc3BvbnNlEgwKBG5vZGUYASABKAkSKwoKY29tcG9uZW50cxgCIAMoCzIXLm1jcC52MS5Db21wb25lbnRTdGF0dXMSHQoGZXZlbnRzGAMgAygLMg0ubWNwLnYxLkV2ZW50EiMKB2hpc3RvcnkYBCADKAsyEi5tY3AudjEuRGVwbG95bWVudCJBChZBZG9wdENvbnRhaW5lcnNSZXF1ZXN0Eg8KB3NlcnZpY2UYASABKAkSFgoOa25vd25fc2VydmljZXMYAiADKAkiVAoXQWRvcHRDb250YWluZXJzUmVzcG9uc2USKwoKY29tcG9uZW50cxgBIAMoCzIXLm1jcC52MS5Db21wb25lbnRSZWNvcmQSDAoEbm9kZRgCIAEoCSJcCg9QdXNoRmlsZVJlcXVlc3QSDwoHc2VydmljZRgBIAEoCRIMCgRwYXRoGAIgASgJEgwKBG1vZGUYAyABKA0SDAoEZGF0YRgEIAEoDBIOCgZzaGEyNTYYBSABKAkiMAoQUHVzaEZpbGVSZXNwb25zZRIMCgRzaXplGAEgASgEEg4KBnNoYTI1NhgCIAEoCSIwCg9QdWxsRmlsZVJlcXVlc3QSDwoHc2VydmljZRgBIAEoCRIMCgRwYXRoGAIgASgJIj4KEFB1bGxGaWxlUmVzcG9uc2USDAoEZGF0YRgBIAEoDBIMCgRtb2RlGAIgASgNEg4KBnNoYTI1NhgDIAEoCSITChFOb2RlU3RhdHVzUmVxdWVzdCL8AgoSTm9kZVN0YXR1c1Jlc3BvbnNlEgwKBG5vZGUYASABKAkSFQoNYWdlbnRfdmVyc2lvbhgCIAEoCRIWCg5wb2RtYW5fdmVyc2lvbhgDIAEoCRIQCghzZXJ2aWNlcxgEIAEoDRISCgpjb21wb25lbnRzGAUgASgNEg8KB3J1bm5pbmcYBiABKA0SGAoQZGlza190b3RhbF9ieXRlcxgHIAEoBBIXCg9kaXNrX2ZyZWVfYnl0ZXMYCCABKAQSGgoSbWVtb3J5X3RvdGFsX2J5dGVzGAkgASgEEhkKEW1lbW9yeV9mcmVlX2J5dGVzGAogASgEEg0KBWxvYWQxGAsgASgBEgwKBGNwdXMYDCABKA0SEQoJdXB0aW1lX21zGA0gASgDEhsKE2FnZW50X3N0YXJ0ZWRfYXRfbXMYDiABKAMSGQoRY2VydF9ub3RfYWZ0ZXJfbXMYDyABKAMSEAoIc3J2X3Jvb3QYECABKAkSDgoGbm93X21zGBEgASgDIksKD1JvbGxiYWNrUmVxdWVzdBIPCgdzZXJ2aWNlGAEgASgJEhEKCWNvbXBvbmVudBgCIAEoCRIUCgxsb2NrX3dhaXRfbXMYAyABKA0ibgoQUm9sbGJhY2tSZXNwb25zZRIqCghwcm9ncmVzcxgBIAEoCzIWLm1jcC52MS5EZXBsb3lQcm9ncmVzc0gAEiYKBnJlc3VsdBgCIAEoCzIULm1jcC52MS5EZXBsb3lSZXN1bHRIAEIGCgRraW5kIk8KC0xvZ3NSZXF1ZXN0Eg8KB3NlcnZpY2UYASABKAkSEQoJY29tcG9uZW50GAIgASgJEgwKBHRhaWwYAyABKA0SDgoGZm9sbG93GAQgASgIIi8KDExvZ3NSZXNwb25zZRIRCgljb21wb25lbnQYASABKAkSDAoEZGF0YRgCIAEoDCI1ChJXYXRjaEV2ZW50c1JlcXVlc3QSDwoHYmFja2xvZxgBIAEoDRIOCgZmb2xsb3cYAiABKAgiMwoTV2F0Y2hFdmVudHNSZXNwb25zZRIcCgVldmVudBgBIAEoCzINLm1jcC52MS5FdmVudCIpChZTbmFwc2hvdFNlcnZpY2VSZXF1ZXN0Eg8KB3NlcnZpY2UYASABKAkiNwoXU25hcHNob3RTZXJ2aWNlUmVzcG9uc2USDAoEZGF0YRgBIAEoDBIOCgZzaGEyNTYYAiABKAkiVQoVUmVzdG9yZVNlcnZpY2VSZXF1ZXN0Eg8KB3NlcnZpY2UYASABKAkSDAoEZGF0YRgCIAEoDBIOCgZzaGEyNTYYAyABKAkSDQoFZm9yY2UYBCABKAgiJgoWUmVzdG9yZVNlcnZpY2VSZXNwb25zZRIMCgRzaXplGAEgASgEMuwJCgxBZ2VudFNlcnZpY2USOQoGRGVwbG95EhUubWNwLnYxLkRlcGxveVJlcXVlc3QaFi5tY3AudjEuRGVwbG95UmVzcG9uc2UwARJGCgtTdG9wU2VydmljZRIaLm1jcC52MS5TdG9wU2VydmljZVJlcXVlc3QaGy5tY3AudjEuU3RvcFNlcnZpY2VSZXNwb25zZRJJCgxTdGFydFNlcnZpY2USGy5tY3AudjEuU3RhcnRTZXJ2aWNlUmVxdWVzdBocLm1jcC52MS5TdGFydFNlcnZpY2VSZXNwb25zZRJPCg5SZXN0YXJ0U2VydmljZRIdLm1jcC52MS5SZXN0YXJ0U2VydmljZVJlcXVlc3QaHi5tY3AudjEuUmVzdGFydFNlcnZpY2VSZXNwb25zZRJVChBTeW5jRGVzaXJlZFN0YXRlEh8ubWNwLnYxLlN5bmNEZXNpcmVkU3RhdGVSZXF1ZXN0GiAubWNwLnYxLlN5bmNEZXNpcmVkU3RhdGVSZXNwb25zZRJJCgxMaXN0U2VydmljZXMSGy5tY3AudjEuTGlzdFNlcnZpY2VzUmVxdWVzdBocLm1jcC52MS5MaXN0U2VydmljZXNSZXNwb25zZRJACglMaXZlQ2hlY2sSGC5tY3AudjEuTGl2ZUNoZWNrUmVxdWVzdBoZLm1jcC52MS5MaXZlQ2hlY2tSZXNwb25zZRJVChBHZXRTZXJ2aWNlU3RhdHVzEh8ubWNwLnYxLkdldFNlcnZpY2VTdGF0dXNSZXF1ZXN0GiAubWNwLnYxLkdldFNlcnZpY2VTdGF0dXNSZXNwb25zZRJSCg9BZG9wdENvbnRhaW5lcnMSHi5tY3AudjEuQWRvcHRDb250YWluZXJzUmVxdWVzdBofLm1jcC52MS5BZG9wdENvbnRhaW5lcnNSZXNwb25zZRI/CghQdXNoRmlsZRIXLm1jcC52MS5QdXNoRmlsZVJlcXVlc3QaGC5tY3AudjEuUHVzaEZpbGVSZXNwb25zZSgBEj8KCFB1bGxGaWxlEhcubWNwLnYxLlB1bGxGaWxlUmVxdWVzdBoYLm1jcC52MS5QdWxsRmlsZVJlc3BvbnNlMAESQwoKTm9kZVN0YXR1cxIZLm1jcC52MS5Ob2RlU3RhdHVzUmVxdWVzdBoaLm1jcC52MS5Ob2RlU3RhdHVzUmVzcG9uc2USPwoIUm9sbGJhY2sSFy5tY3AudjEuUm9sbGJhY2tSZXF1ZXN0GhgubWNwLnYxLlJvbGxiYWNrUmVzcG9uc2UwARIzCgRMb2dzEhMubWNwLnYxLkxvZ3NSZXF1ZXN0GhQubWNwLnYxLkxvZ3NSZXNwb25zZTABEkgKC1dhdGNoRXZlbnRzEhoubWNwLnYxLldhdGNoRXZlbnRzUmVxdWVzdBobLm1jcC52MS5XYXRjaEV2ZW50c1Jlc3BvbnNlMAESVAoPU25hcHNob3RTZXJ2aWNlEh4ubWNwLnYxLlNuYXBzaG90U2VydmljZVJlcXVlc3QaHy5tY3AudjEuU25hcHNob3RTZXJ2aWNlUmVzcG9uc2UwARJRCg5SZXN0b3JlU2VydmljZRIdLm1jcC52MS5SZXN0b3JlU2VydmljZVJlcXVlc3QaHi5tY3AudjEuUmVzdG9yZVNlcnZpY2VSZXNwb25zZSgBYgZwcm90bzM", [file_mcp_v1_types]);
 
 /**
  * @generated from message mcp.v1.DeployRequest
@@ -272,13 +272,54 @@ export const SyncDesiredStateRequestSchema: GenMessage<SyncDesiredStateRequest> 
   messageDesc(file_mcp_v1_agent, 10);
 
 /**
+ * SyncChange is one line of a sync's report.
+ *
+ * @generated from message mcp.v1.SyncChange
+ */
+export type SyncChange = Message<"mcp.v1.SyncChange"> & {
+  /**
+   * @generated from field: string service = 1;
+   */
+  service: string;
+
+  /**
+   * @generated from field: string component = 2;
+   */
+  component: string;
+
+  /**
+   * @generated from field: string what = 3;
+   */
+  what: string;
+
+  /**
+   * False for a dry run, or when the step failed (`what` says why).
+   *
+   * @generated from field: bool done = 4;
+   */
+  done: boolean;
+};
+
+/**
+ * Describes the message mcp.v1.SyncChange.
+ * Use `create(SyncChangeSchema)` to create a new message.
+ */
+export const SyncChangeSchema: GenMessage<SyncChange> = /*@__PURE__*/
+  messageDesc(file_mcp_v1_agent, 11);
+
+/**
  * @generated from message mcp.v1.SyncDesiredStateResponse
  */
 export type SyncDesiredStateResponse = Message<"mcp.v1.SyncDesiredStateResponse"> & {
   /**
-   * @generated from field: repeated string changes = 1;
+   * @generated from field: repeated mcp.v1.SyncChange changes = 1;
    */
-  changes: string[];
+  changes: SyncChange[];
+
+  /**
+   * @generated from field: string node = 2;
+   */
+  node: string;
 };
 
 /**
@@ -286,7 +327,7 @@ export type SyncDesiredStateResponse = Message<"mcp.v1.SyncDesiredStateResponse"
  * Use `create(SyncDesiredStateResponseSchema)` to create a new message.
  */
 export const SyncDesiredStateResponseSchema: GenMessage<SyncDesiredStateResponse> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 11);
+  messageDesc(file_mcp_v1_agent, 12);
 
 /**
  * @generated from message mcp.v1.ListServicesRequest
@@ -299,7 +340,7 @@ export type ListServicesRequest = Message<"mcp.v1.ListServicesRequest"> & {
  * Use `create(ListServicesRequestSchema)` to create a new message.
  */
 export const ListServicesRequestSchema: GenMessage<ListServicesRequest> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 12);
+  messageDesc(file_mcp_v1_agent, 13);
 
 /**
  * @generated from message mcp.v1.ListServicesResponse
@@ -321,7 +362,7 @@ export type ListServicesResponse = Message<"mcp.v1.ListServicesResponse"> & {
  * Use `create(ListServicesResponseSchema)` to create a new message.
  */
 export const ListServicesResponseSchema: GenMessage<ListServicesResponse> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 13);
+  messageDesc(file_mcp_v1_agent, 14);
 
 /**
  * @generated from message mcp.v1.LiveCheckRequest
@@ -334,7 +375,7 @@ export type LiveCheckRequest = Message<"mcp.v1.LiveCheckRequest"> & {
  * Use `create(LiveCheckRequestSchema)` to create a new message.
  */
 export const LiveCheckRequestSchema: GenMessage<LiveCheckRequest> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 14);
+  messageDesc(file_mcp_v1_agent, 15);
 
 /**
  * LiveComponent is one component's live state.
@@ -390,7 +431,7 @@ export type LiveComponent = Message<"mcp.v1.LiveComponent"> & {
  * Use `create(LiveComponentSchema)` to create a new message.
  */
 export const LiveComponentSchema: GenMessage<LiveComponent> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 15);
+  messageDesc(file_mcp_v1_agent, 16);
 
 /**
  * @generated from message mcp.v1.LiveCheckResponse
@@ -417,7 +458,7 @@ export type LiveCheckResponse = Message<"mcp.v1.LiveCheckResponse"> & {
  * Use `create(LiveCheckResponseSchema)` to create a new message.
  */
 export const LiveCheckResponseSchema: GenMessage<LiveCheckResponse> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 16);
+  messageDesc(file_mcp_v1_agent, 17);
 
 /**
  * @generated from message mcp.v1.GetServiceStatusRequest
@@ -448,7 +489,7 @@ export type GetServiceStatusRequest = Message<"mcp.v1.GetServiceStatusRequest"> 
  * Use `create(GetServiceStatusRequestSchema)` to create a new message.
  */
 export const GetServiceStatusRequestSchema: GenMessage<GetServiceStatusRequest> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 17);
+  messageDesc(file_mcp_v1_agent, 18);
 
 /**
  * ComponentStatus is desired vs observed for one component.
@@ -497,7 +538,7 @@ export type ComponentStatus = Message<"mcp.v1.ComponentStatus"> & {
  * Use `create(ComponentStatusSchema)` to create a new message.
  */
 export const ComponentStatusSchema: GenMessage<ComponentStatus> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 18);
+  messageDesc(file_mcp_v1_agent, 19);
 
 /**
  * @generated from message mcp.v1.GetServiceStatusResponse
@@ -531,7 +572,7 @@ export type GetServiceStatusResponse = Message<"mcp.v1.GetServiceStatusResponse"
  * Use `create(GetServiceStatusResponseSchema)` to create a new message.
  */
 export const GetServiceStatusResponseSchema: GenMessage<GetServiceStatusResponse> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 19);
+  messageDesc(file_mcp_v1_agent, 20);
 
 /**
  * @generated from message mcp.v1.AdoptContainersRequest
@@ -541,6 +582,13 @@ export type AdoptContainersRequest = Message<"mcp.v1.AdoptContainersRequest"> & 
    * @generated from field: string service = 1;
    */
   service: string;
+
+  /**
+   * Other service names (the operator's definitions): a longer known name owns the containers it fits.
+   *
+   * @generated from field: repeated string known_services = 2;
+   */
+  knownServices: string[];
 };
 
 /**
@@ -548,7 +596,7 @@ export type AdoptContainersRequest = Message<"mcp.v1.AdoptContainersRequest"> & 
  * Use `create(AdoptContainersRequestSchema)` to create a new message.
  */
 export const AdoptContainersRequestSchema: GenMessage<AdoptContainersRequest> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 20);
+  messageDesc(file_mcp_v1_agent, 21);
 
 /**
  * @generated from message mcp.v1.AdoptContainersResponse
@@ -558,6 +606,11 @@ export type AdoptContainersResponse = Message<"mcp.v1.AdoptContainersResponse"> 
    * @generated from field: repeated mcp.v1.ComponentRecord components = 1;
    */
   components: ComponentRecord[];
+
+  /**
+   * @generated from field: string node = 2;
+   */
+  node: string;
 };
 
 /**
@@ -565,7 +618,7 @@ export type AdoptContainersResponse = Message<"mcp.v1.AdoptContainersResponse"> 
  * Use `create(AdoptContainersResponseSchema)` to create a new message.
  */
 export const AdoptContainersResponseSchema: GenMessage<AdoptContainersResponse> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 21);
+  messageDesc(file_mcp_v1_agent, 22);
 
 /**
  * @generated from message mcp.v1.PushFileRequest
@@ -606,7 +659,7 @@ export type PushFileRequest = Message<"mcp.v1.PushFileRequest"> & {
  * Use `create(PushFileRequestSchema)` to create a new message.
  */
 export const PushFileRequestSchema: GenMessage<PushFileRequest> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 22);
+  messageDesc(file_mcp_v1_agent, 23);
 
 /**
  * @generated from message mcp.v1.PushFileResponse
@@ -628,7 +681,7 @@ export type PushFileResponse = Message<"mcp.v1.PushFileResponse"> & {
  * Use `create(PushFileResponseSchema)` to create a new message.
  */
 export const PushFileResponseSchema: GenMessage<PushFileResponse> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 23);
+  messageDesc(file_mcp_v1_agent, 24);
 
 /**
  * @generated from message mcp.v1.PullFileRequest
@@ -650,7 +703,7 @@ export type PullFileRequest = Message<"mcp.v1.PullFileRequest"> & {
  * Use `create(PullFileRequestSchema)` to create a new message.
  */
 export const PullFileRequestSchema: GenMessage<PullFileRequest> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 24);
+  messageDesc(file_mcp_v1_agent, 25);
 
 /**
  * @generated from message mcp.v1.PullFileResponse
@@ -677,7 +730,7 @@ export type PullFileResponse = Message<"mcp.v1.PullFileResponse"> & {
  * Use `create(PullFileResponseSchema)` to create a new message.
  */
 export const PullFileResponseSchema: GenMessage<PullFileResponse> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 25);
+  messageDesc(file_mcp_v1_agent, 26);
 
 /**
  * @generated from message mcp.v1.NodeStatusRequest
@@ -690,7 +743,7 @@ export type NodeStatusRequest = Message<"mcp.v1.NodeStatusRequest"> & {
  * Use `create(NodeStatusRequestSchema)` to create a new message.
  */
 export const NodeStatusRequestSchema: GenMessage<NodeStatusRequest> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 26);
+  messageDesc(file_mcp_v1_agent, 27);
 
 /**
  * @generated from message mcp.v1.NodeStatusResponse
@@ -770,6 +823,18 @@ export type NodeStatusResponse = Message<"mcp.v1.NodeStatusResponse"> & {
    * @generated from field: int64 cert_not_after_ms = 15;
    */
   certNotAfterMs: bigint;
+
+  /**
+   * The directory the disk figures are of.
+   *
+   * @generated from field: string srv_root = 16;
+   */
+  srvRoot: string;
+
+  /**
+   * @generated from field: int64 now_ms = 17;
+   */
+  nowMs: bigint;
 };
 
 /**
@@ -777,7 +842,7 @@ export type NodeStatusResponse = Message<"mcp.v1.NodeStatusResponse"> & {
  * Use `create(NodeStatusResponseSchema)` to create a new message.
  */
 export const NodeStatusResponseSchema: GenMessage<NodeStatusResponse> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 27);
+  messageDesc(file_mcp_v1_agent, 28);
 
 /**
  * @generated from message mcp.v1.RollbackRequest
@@ -808,7 +873,7 @@ export type RollbackRequest = Message<"mcp.v1.RollbackRequest"> & {
  * Use `create(RollbackRequestSchema)` to create a new message.
  */
 export const RollbackRequestSchema: GenMessage<RollbackRequest> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 28);
+  messageDesc(file_mcp_v1_agent, 29);
 
 /**
  * @generated from message mcp.v1.RollbackResponse
@@ -837,7 +902,7 @@ export type RollbackResponse = Message<"mcp.v1.RollbackResponse"> & {
  * Use `create(RollbackResponseSchema)` to create a new message.
  */
 export const RollbackResponseSchema: GenMessage<RollbackResponse> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 29);
+  messageDesc(file_mcp_v1_agent, 30);
 
 /**
  * @generated from message mcp.v1.LogsRequest
@@ -869,7 +934,7 @@ export type LogsRequest = Message<"mcp.v1.LogsRequest"> & {
  * Use `create(LogsRequestSchema)` to create a new message.
  */
 export const LogsRequestSchema: GenMessage<LogsRequest> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 30);
+  messageDesc(file_mcp_v1_agent, 31);
 
 /**
  * @generated from message mcp.v1.LogsResponse
@@ -891,7 +956,7 @@ export type LogsResponse = Message<"mcp.v1.LogsResponse"> & {
  * Use `create(LogsResponseSchema)` to create a new message.
  */
 export const LogsResponseSchema: GenMessage<LogsResponse> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 31);
+  messageDesc(file_mcp_v1_agent, 32);
 
 /**
  * @generated from message mcp.v1.WatchEventsRequest
@@ -917,7 +982,7 @@ export type WatchEventsRequest = Message<"mcp.v1.WatchEventsRequest"> & {
  * Use `create(WatchEventsRequestSchema)` to create a new message.
  */
 export const WatchEventsRequestSchema: GenMessage<WatchEventsRequest> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 32);
+  messageDesc(file_mcp_v1_agent, 33);
 
 /**
  * @generated from message mcp.v1.WatchEventsResponse
@@ -934,7 +999,7 @@ export type WatchEventsResponse = Message<"mcp.v1.WatchEventsResponse"> & {
  * Use `create(WatchEventsResponseSchema)` to create a new message.
  */
 export const WatchEventsResponseSchema: GenMessage<WatchEventsResponse> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 33);
+  messageDesc(file_mcp_v1_agent, 34);
 
 /**
  * @generated from message mcp.v1.SnapshotServiceRequest
@@ -951,7 +1016,7 @@ export type SnapshotServiceRequest = Message<"mcp.v1.SnapshotServiceRequest"> & 
  * Use `create(SnapshotServiceRequestSchema)` to create a new message.
  */
 export const SnapshotServiceRequestSchema: GenMessage<SnapshotServiceRequest> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 34);
+  messageDesc(file_mcp_v1_agent, 35);
 
 /**
  * @generated from message mcp.v1.SnapshotServiceResponse
@@ -973,7 +1038,7 @@ export type SnapshotServiceResponse = Message<"mcp.v1.SnapshotServiceResponse"> 
  * Use `create(SnapshotServiceResponseSchema)` to create a new message.
  */
 export const SnapshotServiceResponseSchema: GenMessage<SnapshotServiceResponse> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 35);
+  messageDesc(file_mcp_v1_agent, 36);
 
 /**
  * @generated from message mcp.v1.RestoreServiceRequest
@@ -1005,7 +1070,7 @@ export type RestoreServiceRequest = Message<"mcp.v1.RestoreServiceRequest"> & {
  * Use `create(RestoreServiceRequestSchema)` to create a new message.
  */
 export const RestoreServiceRequestSchema: GenMessage<RestoreServiceRequest> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 36);
+  messageDesc(file_mcp_v1_agent, 37);
 
 /**
  * @generated from message mcp.v1.RestoreServiceResponse
@@ -1022,7 +1087,7 @@ export type RestoreServiceResponse = Message<"mcp.v1.RestoreServiceResponse"> & 
  * Use `create(RestoreServiceResponseSchema)` to create a new message.
  */
 export const RestoreServiceResponseSchema: GenMessage<RestoreServiceResponse> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_agent, 37);
+  messageDesc(file_mcp_v1_agent, 38);
 
 /**
  * AgentService is served by `mcp agent` on every node, over TLS 1.3, with a

@@ -1,0 +1,35 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { defineCommand } from "citty";
+import { McpError } from "../../../lib/errors.ts";
+import { parseServiceDef, serviceDefPath, serviceDefToToml, writeFileAtomic } from "../../../servicedef/index.ts";
+import { commonArgs, loadConfig, nodeArg } from "../../context.ts";
+import type { CliIO } from "../../io.ts";
+import { note } from "../../output.ts";
+import { deployedDefinition } from "./_registry.ts";
+
+export default (io: CliIO) =>
+  defineCommand({
+    meta: { name: "export", description: "Write the registry's spec of a service as its definition file" },
+    args: {
+      service: { type: "positional", description: "the service name", required: true },
+      output: { type: "string", alias: "o", description: "where to write (default: <services.dir>/<service>.toml)", valueHint: "file" },
+      force: { type: "boolean", description: "overwrite an existing file" },
+      ...nodeArg,
+      ...commonArgs,
+    },
+    async run({ args }) {
+      const cfg = await loadConfig(io, args.config);
+      const path = args.output ? resolve(io.cwd, args.output) : serviceDefPath(cfg.services.dir, args.service);
+      // Refused before anything is asked: the file stays as it is.
+      if (existsSync(path) && !args.force) {
+        throw new McpError("invalid_argument", `${path} exists`, `overwrite it with --force, or write elsewhere with -o <file>`);
+      }
+      const def = await deployedDefinition(cfg, args.service, args.node);
+      const text = `# exported by mcp service export from node ${def.node}\n${serviceDefToToml(def)}`;
+      parseServiceDef(text, path); // what is written must read back
+      await writeFileAtomic(path, text, { createDir: true });
+      note(io, `wrote ${path}`);
+      return 0;
+    },
+  });
