@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startTestAgent, writeServiceDef, type TestAgent } from "../support/agent.ts";
 import { podmanAvailable, TEST_IMAGES } from "../support/image.ts";
-import { freePort, tempDir } from "../support/mcp.ts";
+import { freePort, mcpArgv, tempDir, waitFor } from "../support/mcp.ts";
 
 const podman = await podmanAvailable();
 if (!podman.ok) console.warn(`e2e service/node suite SKIPPED: podman is not available (${podman.reason})`);
@@ -59,6 +59,34 @@ describe.skipIf(!podman.ok)("e2e: mcp service edit, node list, node status", () 
     expect(renamed.stderr).toMatch(/name: "other" must match the file name \(ed\)/);
     expect((await agent.cli(["service", "edit", "nope"])).stderr).toMatch(/^error: no definition for service nope in .*\nhint: write one from the registry: mcp service export nope\n$/);
   });
+
+  test.skipIf(!Bun.which("script"))("edit on a terminal: an invalid edit asks `edit again?`; y re-opens the editor, n keeps the rejected edit", async () => {
+    // util-linux `script` gives the CLI a pseudo-terminal; the answers are typed into it.
+    const count = join(dir, "editor-runs");
+    const editor = join(dir, "bad-editor.sh");
+    writeFileSync(editor, `echo run >> ${count}\nprintf 'name = "ed"\\nbogus = 1\\n' > "$1"\n`);
+    const quote = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
+    const cmd = [...mcpArgv("source"), "service", "edit", "ed", "--config", agent.cliConfig].map(quote).join(" ");
+    const proc = Bun.spawn(["script", "-qec", cmd, "/dev/null"], {
+      env: { ...process.env, EDITOR: `sh ${editor}`, VISUAL: "", NO_COLOR: "1" }, stdin: "pipe", stdout: "pipe", stderr: "pipe",
+    });
+    const typed = async (answer: string, runs: number) => {
+      await waitFor(() => existsSync(count) && readFileSync(count, "utf8").split("\n").length > runs, `editor run ${runs}`, 20_000);
+      await Bun.sleep(300);
+      proc.stdin.write(`${answer}\n`);
+      proc.stdin.flush();
+    };
+    await typed("y", 1);
+    await typed("n", 2);
+    proc.stdin.end();
+    const code = await proc.exited;
+    const out = await new Response(proc.stdout).text();
+    expect(code).toBe(2);
+    expect(out.match(/edit again\? \[Y\/n\]/g)).toHaveLength(2);
+    expect(out).toContain("your edit is kept in");
+    expect(readFileSync(count, "utf8")).toBe("run\nrun\n");
+    expect(readFileSync(file, "utf8")).toBe(original);
+  }, 60_000);
 
   test("node list and node status: versions, counts, disk, memory; an unreachable node is shown as such (exit 4)", async () => {
     const list = await agent.cli(["node", "list"]);
