@@ -3,3 +3,4 @@ export * from "./services.ts";
 export * from "./deployments.ts";
 export * from "./events.ts";
 export * from "./tokens.ts";
+export * from "./backup.ts";
