@@ -1,5 +1,5 @@
-import { adoptService, deployService, restartService, rollbackService, startService, stopService, syncServices, type DeployDeps } from "../deploy/index.ts";
-import { McpError } from "../lib/errors.ts";
+import { adoptService, deployService, selectComponents, restartService, rollbackService, startService, stopService, syncServices, type DeployDeps } from "../deploy/index.ts";
+import { isMcpError, McpError } from "../lib/errors.ts";
 import { isDrift, type LiveState } from "../monitor/index.ts";
 import { LABEL_COMPONENT, LABEL_NODE, LABEL_SERVICE } from "../deploy/index.ts";
 import type { AgentApi, LiveComponent } from "../rpc/index.ts";
@@ -7,6 +7,7 @@ import { versionOf } from "../servicedef/index.ts";
 import { getService, lastDeployment, listDeployments, listServices, recentEvents, type EventRecord } from "../store/index.ts";
 import { assertDeployable, assertName } from "./validate.ts";
 import { nodeStatus, type NodeFacts } from "./node-status.ts";
+import { receiveFile, sendFile } from "../transfer/index.ts";
 
 function assertTarget(t: { service: string; component: string }): void {
   assertName("service", t.service);
@@ -18,9 +19,10 @@ function assertTarget(t: { service: string; component: string }): void {
  * call one domain function each. Reads answer from the registry and the
  * monitor's live view: no podman call per request.
  */
-export function createHandlers(deps: DeployDeps, live: () => LiveState, nodeFacts?: NodeFacts): AgentApi {
+export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: NodeFacts & { maxTransferBytes: number }): AgentApi {
   const { db, clock, node } = deps;
-  const facts: NodeFacts = nodeFacts ?? { node, agentVersion: "", podmanVersion: "", srvRoot: "/", startedAt: clock.now(), certNotAfter: 0 };
+  const facts: NodeFacts = opts ?? { node, agentVersion: "", podmanVersion: "", srvRoot: "/", startedAt: clock.now(), certNotAfter: 0 };
+  const maxTransferBytes = opts?.maxTransferBytes ?? 16 * 1024 ** 3;
   return {
     async syncDesiredState(input) {
       for (const s of input.services) assertDeployable(s, node);
@@ -33,6 +35,33 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, nodeFact
       assertName("service", input.service);
       for (const k of input.knownServices) assertName("service", k);
       return { node, components: await adoptService(deps, { service: input.service, known: input.knownServices }) };
+    },
+    async logs(req, ctx, send) {
+      assertTarget(req);
+      const svc = getService(db, req.service);
+      if (!svc) throw new McpError("not_found", `service ${req.service} is not deployed on node ${node}`, `deploy it: mcp deploy ${req.service}`);
+      const selected = selectComponents(svc, req.component);
+      await Promise.all(selected.map(async (c) => {
+        try {
+          await deps.runtime.streamLogs(c.containerName, { tail: req.tail, follow: req.follow, signal: ctx.signal }, (line) =>
+            send({ component: c.name, data: `${line}\n` }));
+        } catch (err) {
+          // One component without a container does not end the others' logs; asked for alone, it is the answer.
+          if (!isMcpError(err, "not_found") || req.component) throw err;
+          send({ component: c.name, data: `[mcp] ${c.containerName} has no container (observed ${c.observed})\n` });
+        }
+      }));
+    },
+    async pushFile(header, chunks) {
+      assertName("service", header.service);
+      return receiveFile({ srvRoot: facts.srvRoot, service: header.service, path: header.path, mode: header.mode, maxBytes: maxTransferBytes }, chunks);
+    },
+    async pullFile(target, ctx, send) {
+      assertName("service", target.service);
+      for await (const c of sendFile({ srvRoot: facts.srvRoot, service: target.service, path: target.path })) {
+        if (ctx.signal.aborted) return;
+        await send(c);
+      }
     },
     async nodeStatus() {
       return nodeStatus(facts, db, live(), clock.now());

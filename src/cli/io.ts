@@ -8,6 +8,8 @@ export interface CliIO {
   err(text: string): void;
   /** Reads all of standard input. */
   readStdin(): Promise<string>;
+  /** stderr is a terminal (progress is shown there). */
+  errIsTTY: boolean;
   /** stdin is a terminal (someone can answer a question). */
   stdinIsTTY: boolean;
   /** Reads one line from standard input (without its newline); null at end of input. */

@@ -1,6 +1,7 @@
 import { dirname } from "node:path";
 import * as v from "valibot";
 import { parseDuration } from "../lib/duration.ts";
+import { parseSize } from "../lib/size.ts";
 import { formatKeyPath, type KeyPath } from "./_locate.ts";
 import { expandPath } from "./_paths.ts";
 import { parseTomlText, problemsError, problemsFromIssues, type Problem } from "./_toml.ts";
@@ -31,6 +32,8 @@ export interface AgentConfig {
     podmanTimeoutMs: number;
     pullTimeoutMs: number;
     lockWaitMs: number;
+    /** Extension: the largest file a push may write, and the largest archive a restore takes (bytes). */
+    maxTransferBytes: number;
   };
   database: { path: string };
   auth: { mode: "local" | "mcias" };
@@ -115,6 +118,7 @@ function build(raw: RawAgentConfig, source: string, home: string): AgentConfig {
       podmanTimeoutMs: ms(raw.agent.podman_timeout, "60s"),
       pullTimeoutMs: ms(raw.agent.pull_timeout, "10m"),
       lockWaitMs: ms(raw.agent.lock_wait, "5m"),
+      maxTransferBytes: parseSize(raw.agent.max_transfer ?? "16GiB"),
     },
     database: { path: p(raw.database.path, "database.path") },
     auth: { mode: raw.auth?.mode ?? "local" },

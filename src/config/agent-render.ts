@@ -43,6 +43,7 @@ runtime = "podman"
 # podman_timeout = "60s"         # deadline of each podman call (pulls excepted)
 # pull_timeout = "10m"           # deadline of one image pull
 # lock_wait = "5m"               # how long an operation waits for another one on the same service
+# max_transfer = "16GiB"         # the largest file a push writes, or archive a restore takes
 
 [database]
 path = ${q(join(opts.dir, "mcp.db"))}

@@ -6,6 +6,7 @@
  */
 import * as v from "valibot";
 import { isDuration, parseDuration } from "../lib/duration.ts";
+import { isSize, parseSize } from "../lib/size.ts";
 import { NAME_RULE, NAME_RULE_TEXT } from "../lib/names.ts";
 import { hostPortProblem, isServerUrl, splitHostPort } from "./_paths.ts";
 
@@ -13,6 +14,11 @@ const nonEmpty = v.pipe(v.string(), v.minLength(1, "must not be empty"));
 const duration = v.pipe(
   v.string(),
   v.check(isDuration, (i) => `${JSON.stringify(i.input)} is not a duration (write it as 500ms, 2s, 15m, 24h, 30d)`),
+);
+const size = v.pipe(
+  v.string(),
+  v.check(isSize, (i) => `${JSON.stringify(i.input)} is not a size (write it as 512MiB, 4GiB or plain bytes)`),
+  v.check((s) => !isSize(s) || parseSize(s) > 0, "must be larger than 0"),
 );
 const positiveDuration = v.pipe(
   duration,
@@ -49,6 +55,7 @@ export const AgentConfigSchema = v.strictObject({
     podman_timeout: v.optional(positiveDuration),
     pull_timeout: v.optional(positiveDuration),
     lock_wait: v.optional(duration),
+    max_transfer: v.optional(size),
   }),
   database: v.strictObject({ path: nonEmpty }),
   auth: v.optional(v.strictObject({ mode: v.optional(v.picklist(["local", "mcias"])) })),

@@ -16,6 +16,8 @@ export type ErrorCode =
   | "unavailable" // a node, podman or another dependency cannot be reached
   | "unimplemented"
   | "aborted"
+  | "resource_exhausted" // a limit or the disk is full
+  | "data_loss" // a checksum did not match
   | "internal";
 
 export class McpError extends Error {

@@ -128,6 +128,7 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
       srvRoot: cfg.agent.srvRoot,
       startedAt: clock.now(),
       certNotAfter: certExpiry(cfg.server.tlsCert),
+      maxTransferBytes: cfg.agent.maxTransferBytes,
     }),
     db,
     clock,
@@ -152,7 +153,7 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
 /** `mcp agent …`: run the agent (the default), or manage the node's setup. */
 export function agentCommand(io: CliIO) {
   return defineCommand({
-    meta: { name: "agent", description: "The node agent: run it (default), or init / token on the node" },
+    meta: { name: "agent", description: "The node agent: run it (default), or init / token / snapshot on the node" },
     default: "run",
     subCommands: {
       run: defineCommand({
@@ -162,6 +163,7 @@ export function agentCommand(io: CliIO) {
       }),
       init: () => import("../cli/commands/agent/init.ts").then((m) => m.default(io)),
       token: () => import("../cli/commands/agent/token.ts").then((m) => m.default(io)),
+      snapshot: () => import("../cli/commands/agent/snapshot.ts").then((m) => m.default(io)),
     },
   });
 }

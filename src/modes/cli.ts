@@ -13,6 +13,7 @@ function processIO(): CliIO {
     err: (t) => void process.stderr.write(t),
     readStdin: () => Bun.stdin.text(),
     stdinIsTTY: !!process.stdin.isTTY,
+    errIsTTY: !!process.stderr.isTTY,
     readLine: () =>
       new Promise((resolve) => {
         const rl = createInterface({ input: process.stdin, terminal: false });
@@ -49,6 +50,9 @@ export function createRoot(io: CliIO) {
       diff: () => import("../cli/commands/diff.ts").then((m) => m.default(io)),
       rollback: () => import("../cli/commands/rollback.ts").then((m) => m.default(io)),
       sync: () => import("../cli/commands/sync.ts").then((m) => m.default(io)),
+      logs: () => import("../cli/commands/logs.ts").then((m) => m.default(io)),
+      push: () => import("../cli/commands/push.ts").then((m) => m.default(io)),
+      pull: () => import("../cli/commands/pull.ts").then((m) => m.default(io)),
       adopt: () => import("../cli/commands/adopt.ts").then((m) => m.default(io)),
       service: () => import("../cli/commands/service/index.ts").then((m) => m.default(io)),
       login: () => import("../cli/commands/login.ts").then((m) => m.default(io)),

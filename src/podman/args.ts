@@ -162,6 +162,11 @@ export function execArgs(name: string, cmd: string[]): string[] {
 }
 
 /** The last lines of a container's log. */
+/** `podman logs` for streaming: `--tail N` (none = all) and `--follow`. */
+export function streamLogsArgs(name: string, tail: number, follow: boolean): string[] {
+  return ["logs", ...(tail > 0 ? ["--tail", String(Math.floor(tail))] : []), ...(follow ? ["--follow"] : []), operand("container name", name)];
+}
+
 export function logsArgs(name: string, tail: number): string[] {
   return ["logs", "--tail", String(Math.max(0, Math.floor(tail))), operand("container name", name)];
 }

@@ -28,6 +28,8 @@ export interface RunResult {
 export interface StreamOptions {
   /** Called once per stdout line, without the newline. */
   onLine: (line: string) => void;
+  /** When given, stderr is streamed as lines too (instead of kept for the log). */
+  onErrLine?: (line: string) => void;
   /** Aborting kills the process (SIGTERM). */
   signal?: AbortSignal;
 }
@@ -216,21 +218,25 @@ export function createRunner(opts: RunnerOptions = {}): Runner {
     };
     so.signal?.addEventListener("abort", kill, { once: true });
     if (so.signal?.aborted) kill();
-    const stderr = new Response(proc.stderr).text();
-    const lines = async () => {
+    const eachLine = async (source: ReadableStream<Uint8Array>, onLine: (line: string) => void) => {
       const decoder = new TextDecoder();
       let pending = "";
-      for await (const chunk of proc.stdout) {
+      for await (const chunk of source) {
         pending += decoder.decode(chunk, { stream: true });
         let nl = pending.indexOf("\n");
         while (nl >= 0) {
-          so.onLine(pending.slice(0, nl).replace(/\r$/, ""));
+          onLine(pending.slice(0, nl).replace(/\r$/, ""));
           pending = pending.slice(nl + 1);
           nl = pending.indexOf("\n");
         }
       }
       pending += decoder.decode();
-      if (pending !== "") so.onLine(pending);
+      if (pending !== "") onLine(pending);
+    };
+    const onErrLine = so.onErrLine;
+    const stderr = onErrLine ? Promise.resolve("") : new Response(proc.stderr).text();
+    const lines = async () => {
+      await Promise.all([eachLine(proc.stdout, so.onLine), onErrLine ? eachLine(proc.stderr, onErrLine) : Promise.resolve()]);
     };
     const done = (async () => {
       try {

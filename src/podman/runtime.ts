@@ -3,13 +3,14 @@
  * JSON is checked by parse.ts, processes go through the Runner. This file
  * only sequences calls and turns podman's failures into the port's errors.
  */
-import { McpError } from "../lib/errors.ts";
+import { isMcpError, McpError } from "../lib/errors.ts";
 import type { ContainerRuntime, PullOptions } from "../runtime/port.ts";
 import type { ContainerDetails, ContainerSpec, ImageInfo, ObservedContainer, RuntimeEvent } from "../runtime/types.ts";
 import {
   eventsArgs,
   execArgs,
   logsArgs,
+  streamLogsArgs,
   imageInspectArgs,
   inspectArgs,
   psArgs,
@@ -221,6 +222,18 @@ export function createPodmanRuntime(opts: PodmanRuntimeOptions): ContainerRuntim
     async logs(name: string, tail: number): Promise<string> {
       const r = await onContainerOutput(name, logsArgs(name, tail));
       return (r.stdout + r.stderr).trimEnd();
+    },
+
+    async streamLogs(name, o, onLine) {
+      if (!(await onContainerOutput(name, inspectArgs(name)).then(() => true, (err) => {
+        if (isMcpError(err, "not_found")) return false;
+        throw err;
+      }))) {
+        throw new McpError("not_found", `container ${name} not found`, "list containers with `mcp ps`");
+      }
+      if (o.signal.aborted) return;
+      const handle = runner.stream(streamLogsArgs(name, o.tail, o.follow), { signal: o.signal, onLine, onErrLine: onLine });
+      await handle.done;
     },
 
     async watch(onEvent: (e: RuntimeEvent) => void, signal: AbortSignal): Promise<void> {

@@ -5,8 +5,8 @@ import { methodDesc, SERVICE_NAME } from "./service.ts";
 import { fromConnectError, fromStatus, GRPC, HINT_KEY } from "./status.ts";
 
 /**
- * A minimal gRPC client over node:http2, for the CLI: unary and
- * server-streaming calls, length-prefixed protobuf, status from trailers (or
+ * A minimal gRPC client over node:http2, for the CLI: unary, server-streaming
+ * and client-streaming calls (a request may be an async iterable of messages, sent with backpressure), length-prefixed protobuf, status from trailers (or
  * trailers-only headers), deadlines, cancellation. It exists because loading
  * grpc-js cost ~25 ms of every CLI command (mcp ps: ~100 ms in all); the
  * agent still serves with grpc-js.
@@ -26,8 +26,18 @@ export interface H2Options {
 }
 
 export interface H2Transport {
-  /** Sends one request and streams the responses to onMessage; resolves on status OK or when `signal` aborts. */
-  call<Res extends DescMessage>(name: string, req: MessageShape<DescMessage>, timeoutMs: number, onMessage: (m: MessageShape<Res>) => void, signal?: AbortSignal): Promise<void>;
+  /**
+   * Sends one request (or, for a client-streaming method, every message of an
+   * async iterable) and streams the responses to onMessage; resolves on
+   * status OK or when `signal` aborts.
+   */
+  call<Res extends DescMessage>(
+    name: string,
+    req: MessageShape<DescMessage> | AsyncIterable<MessageShape<DescMessage>>,
+    timeoutMs: number,
+    onMessage: (m: MessageShape<Res>) => void,
+    signal?: AbortSignal,
+  ): Promise<void>;
   close(): void;
 }
 
@@ -76,7 +86,9 @@ export function createH2Transport(o: H2Options): H2Transport {
         };
         if (timeoutMs !== Infinity) headers["grpc-timeout"] = `${Math.max(1, Math.ceil(timeoutMs))}m`;
         const stream = s.request(headers);
-        let pending: Buffer = Buffer.alloc(0);
+        // Received bytes not yet read as messages: chunks joined once per message, not once per chunk.
+        let chunks: Buffer[] = [];
+        let have = 0;
         let status: number | null = null;
         let details = "";
         let hint = "";
@@ -113,18 +125,23 @@ export function createH2Transport(o: H2Options): H2Transport {
         stream.on("response", readStatus);
         stream.on("trailers", readStatus);
         stream.on("data", (chunk: Buffer) => {
-          pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-          while (pending.length >= 5) {
-            const len = pending.readUInt32BE(1);
-            if (pending.length < 5 + len) break;
+          chunks.push(chunk);
+          have += chunk.length;
+          while (have >= 5) {
+            if (chunks[0]!.length < 5) chunks = [Buffer.concat(chunks, have)];
+            const len = chunks[0]!.readUInt32BE(1);
+            if (have < 5 + len) break;
+            const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, have);
             try {
-              onMessage(fromBinary(m.output, pending.subarray(5, 5 + len)) as never);
+              onMessage(fromBinary(m.output, all.subarray(5, 5 + len)) as never);
             } catch (err) {
               stream.close(http2.constants.NGHTTP2_CANCEL);
               settle(err instanceof McpError ? err : new McpError("internal", `node ${o.node}: a response could not be read: ${(err as Error).message}`));
               return;
             }
-            pending = pending.subarray(5 + len);
+            const rest = all.subarray(5 + len);
+            chunks = rest.length > 0 ? [rest] : [];
+            have = rest.length;
           }
         });
         stream.on("error", (err) => settle(connectError ?? fromConnectError(err as Error & { code?: string }, o.node)));
@@ -134,7 +151,31 @@ export function createH2Transport(o: H2Options): H2Transport {
           else if (status === GRPC.OK) settle(null);
           else settle(fromStatus(status, details, hint, o.node));
         });
-        stream.end(frame(toBinary(m.input, req)));
+        if (Symbol.asyncIterator in req) {
+          // Client streaming: each message framed and written, waiting for the window when the stream says so.
+          (async () => {
+            for await (const msg of req as AsyncIterable<MessageShape<DescMessage>>) {
+              if (settled) return;
+              if (!stream.write(frame(toBinary(m.input, msg)))) {
+                await new Promise<void>((r) => {
+                  const done = () => {
+                    stream.off("drain", done);
+                    stream.off("close", done);
+                    r();
+                  };
+                  stream.on("drain", done);
+                  stream.on("close", done);
+                });
+              }
+            }
+            if (!settled) stream.end();
+          })().catch((err) => {
+            stream.close(http2.constants.NGHTTP2_CANCEL);
+            settle(err instanceof McpError ? err : new McpError("internal", `node ${o.node}: sending ${name} failed: ${(err as Error).message}`));
+          });
+        } else {
+          stream.end(frame(toBinary(m.input, req as MessageShape<DescMessage>)));
+        }
       });
     },
     close() {

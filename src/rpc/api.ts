@@ -113,6 +113,43 @@ export interface AdoptReport {
   components: ComponentRecord[];
 }
 
+export interface FileTarget {
+  service: string;
+  /** Relative to the service's directory. */
+  path: string;
+}
+
+export interface PushHeader extends FileTarget {
+  /** Permission bits of the sender's file; 0 = the agent's default. */
+  mode: number;
+}
+
+export interface PushResult {
+  size: number;
+  sha256: string;
+  mode: number;
+}
+
+/** One message of a pull: the first carries mode and size, the last the SHA-256. */
+export interface PullChunk {
+  data: Uint8Array;
+  mode: number;
+  size: number;
+  sha256: string;
+}
+
+export interface LogsQuery extends Target {
+  /** Lines per component from the end; 0 = all. */
+  tail: number;
+  follow: boolean;
+}
+
+export interface LogLine {
+  component: string;
+  /** One line, with its newline. */
+  data: string;
+}
+
 export interface RollbackInput extends Target {
   lockWaitMs: number;
 }
@@ -137,6 +174,12 @@ export interface AgentApi {
   syncDesiredState(input: SyncInput, ctx: CallContext): Promise<SyncReport>;
   adoptContainers(input: AdoptInput, ctx: CallContext): Promise<AdoptReport>;
   nodeStatus(ctx: CallContext): Promise<NodeStatusReport>;
+  /** Streams the log lines of a service's (or one component's) containers; with follow until cancelled. */
+  logs(req: LogsQuery, ctx: CallContext, send: (l: LogLine) => void): Promise<void>;
+  /** Writes a streamed file atomically under the service's directory; the last chunk carries the sender's SHA-256. */
+  pushFile(header: PushHeader, chunks: AsyncIterable<{ data: Uint8Array; sha256: string }>, ctx: CallContext): Promise<PushResult>;
+  /** Streams a file from under the service's directory; `send` resolves when the stream can take more. */
+  pullFile(target: FileTarget, ctx: CallContext, send: (c: PullChunk) => Promise<void>): Promise<void>;
   /** Redeploys each selected component's previous successful deployment (SPEC §5.4). */
   rollback(input: RollbackInput, ctx: CallContext, progress: (p: Progress) => void): Promise<DeployOutcome>;
   /** Sends the newest `backlog` events, then (with follow) every new one until the call is cancelled. */

@@ -1,15 +1,16 @@
+import { createHash } from "node:crypto";
 import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import {
-  AdoptContainersRequestSchema, DeployRequestSchema, NodeStatusRequestSchema, SyncDesiredStateRequestSchema, GetServiceStatusRequestSchema, ListServicesRequestSchema, LiveCheckRequestSchema,
+  AdoptContainersRequestSchema, LogsRequestSchema, PullFileRequestSchema, PushFileRequestSchema, DeployRequestSchema, NodeStatusRequestSchema, SyncDesiredStateRequestSchema, GetServiceStatusRequestSchema, ListServicesRequestSchema, LiveCheckRequestSchema,
   RestartServiceRequestSchema, RollbackRequestSchema, StartServiceRequestSchema, StopServiceRequestSchema, WatchEventsRequestSchema,
-  type AdoptContainersResponse, type DeployResponse, type NodeStatusResponse, type SyncDesiredStateResponse, type GetServiceStatusResponse, type ListServicesResponse, type LiveCheckResponse,
+  type AdoptContainersResponse, type LogsResponse, type PullFileResponse, type PushFileResponse, type DeployResponse, type NodeStatusResponse, type SyncDesiredStateResponse, type GetServiceStatusResponse, type ListServicesResponse, type LiveCheckResponse,
   type RestartServiceResponse, type RollbackResponse, type StartServiceResponse, type StopServiceResponse, type WatchEventsResponse,
 } from "../gen/mcp/v1/agent_pb.ts";
 import type { ComponentResult, DeployOutcome, Progress } from "../deploy/types.ts";
 import { McpError } from "../lib/errors.ts";
 import type { EventRecord } from "../store/index.ts";
 import type {
-  AdoptInput, AdoptReport, DeployInput, LiveReport, NodeStatusReport, RollbackInput, ServicesReport, StatusQuery, StatusReport, SyncInput,
+  AdoptInput, AdoptReport, DeployInput, LogLine, LogsQuery, FileTarget, PullChunk, PushHeader, PushResult, LiveReport, NodeStatusReport, RollbackInput, ServicesReport, StatusQuery, StatusReport, SyncInput,
   SyncReport, Target,
 } from "./api.ts";
 import { componentRecordFromProto, deploymentFromProto, eventFromProto, resultFromProto, serviceDefToProto, serviceRecordFromProto } from "./convert.ts";
@@ -19,6 +20,9 @@ import { createH2Transport, type H2Options } from "./_h2.ts";
 export interface AgentClientOptions extends H2Options {
   timeoutMs?: number;
 }
+
+/** The deadline of a file transfer (a day: big files over slow links). */
+const TRANSFER_MS = 24 * 3_600_000;
 
 /** A connection to one agent, in domain terms. */
 export interface AgentClient {
@@ -34,6 +38,12 @@ export interface AgentClient {
   syncDesiredState(input: SyncInput): Promise<SyncReport>;
   adoptContainers(input: AdoptInput): Promise<AdoptReport>;
   nodeStatus(): Promise<NodeStatusReport>;
+  /** Streams log lines; with follow it runs until `signal` aborts (then resolves). */
+  logs(req: LogsQuery, onLine: (l: LogLine) => void, signal?: AbortSignal): Promise<void>;
+  /** Streams `source` to a file under the service's directory; the SHA-256 is computed here and checked there. */
+  pushFile(header: PushHeader, source: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<PushResult>;
+  /** Streams a file from under the service's directory to onChunk (the first chunk carries mode and size, the last the SHA-256). */
+  pullFile(target: FileTarget, onChunk: (c: PullChunk) => void, signal?: AbortSignal): Promise<void>;
   /** Streams events (backlog first); with follow it runs until `signal` aborts (then resolves). */
   watchEvents(req: { backlog: number; follow: boolean }, onEvent: (e: EventRecord) => void, signal?: AbortSignal): Promise<void>;
   close(): void;
@@ -93,6 +103,33 @@ export function createAgentClient(o: AgentClientOptions): AgentClient {
     async adoptContainers(input) {
       const r = await call<AdoptContainersResponse>("AdoptContainers", create(AdoptContainersRequestSchema, input), 120_000);
       return { node: r.node, components: r.components.map((c) => componentRecordFromProto(input.service, c)) };
+    },
+    async logs(req, onLine, signal) {
+      const decoder = new TextDecoder();
+      await stream<LogsResponse>("Logs", create(LogsRequestSchema, req), req.follow ? Infinity : 120_000, (r) =>
+        onLine({ component: r.component, data: decoder.decode(r.data) }), signal);
+    },
+    async pushFile(header, source, signal) {
+      const hash = createHash("sha256");
+      async function* messages() {
+        let first = true;
+        for await (const data of source) {
+          hash.update(data);
+          yield create(PushFileRequestSchema, first ? { ...header, data } : { data });
+          first = false;
+        }
+        const sha256 = hash.digest("hex");
+        yield create(PushFileRequestSchema, first ? { ...header, sha256 } : { sha256 });
+      }
+      let res: PushFileResponse | undefined;
+      await transport.call("PushFile", messages(), TRANSFER_MS, (m) => (res = m as PushFileResponse), signal);
+      if (signal?.aborted) throw new McpError("aborted", "the push was cancelled");
+      if (!res) throw new McpError("internal", `node ${o.node}: PushFile answered without a message`, "check the agent's log");
+      return { size: Number(res.size), sha256: res.sha256, mode: res.mode };
+    },
+    async pullFile(target, onChunk, signal) {
+      await stream<PullFileResponse>("PullFile", create(PullFileRequestSchema, target), TRANSFER_MS, (r) =>
+        onChunk({ data: r.data, mode: r.mode, size: Number(r.size), sha256: r.sha256 }), signal);
     },
     async nodeStatus() {
       const r = await call<NodeStatusResponse>("NodeStatus", create(NodeStatusRequestSchema));

@@ -1,9 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import {
-  AdoptContainersResponseSchema, DeployResponseSchema, NodeStatusResponseSchema, SyncDesiredStateResponseSchema, GetServiceStatusResponseSchema, WatchEventsResponseSchema, ListServicesResponseSchema, LiveCheckResponseSchema,
+  AdoptContainersResponseSchema, LogsResponseSchema, PullFileResponseSchema, PushFileResponseSchema, DeployResponseSchema, NodeStatusResponseSchema, SyncDesiredStateResponseSchema, GetServiceStatusResponseSchema, WatchEventsResponseSchema, ListServicesResponseSchema, LiveCheckResponseSchema,
   RestartServiceResponseSchema, RollbackResponseSchema, StartServiceResponseSchema, StopServiceResponseSchema,
-  type AdoptContainersRequest, type DeployRequest, type SyncDesiredStateRequest, type GetServiceStatusRequest, type WatchEventsRequest, type RestartServiceRequest, type RollbackRequest, type StartServiceRequest, type StopServiceRequest,
+  type AdoptContainersRequest, type LogsRequest, type PullFileRequest, type PushFileRequest, type DeployRequest, type SyncDesiredStateRequest, type GetServiceStatusRequest, type WatchEventsRequest, type RestartServiceRequest, type RollbackRequest, type StartServiceRequest, type StopServiceRequest,
 } from "../gen/mcp/v1/agent_pb.ts";
 import { McpError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
@@ -87,7 +87,46 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
     };
   }
 
-  function serverStream<Req, Res>(method: string, fn: (req: Req, ctx: CallContext, write: (r: Res) => void) => Promise<void>): grpc.handleServerStreamingCall<Req, Res> {
+  /** A handler whose request is a stream: authenticated before any message is read. */
+  function clientStream<Req, Res>(method: string, fn: (messages: AsyncIterable<Req>, ctx: CallContext) => Promise<Res>): grpc.handleClientStreamingCall<Req, Res> {
+    return (call, callback) => {
+      const started = Date.now();
+      const ac = new AbortController();
+      call.on("cancelled", () => ac.abort());
+      let who = "-";
+      (async () => {
+        const ctx = await begin(method, call as Call, ac.signal);
+        who = ctx.identity.name;
+        return fn(call as AsyncIterable<Req>, ctx);
+      })().then(
+        (res) => {
+          finish(method, started, who, call.getPeer(), undefined);
+          callback(null, res);
+        },
+        (err) => {
+          // Whatever is still coming is read and dropped, so the client sees the status, not a stalled window.
+          call.resume();
+          callback(finish(method, started, who, call.getPeer(), err)!);
+        },
+      );
+    };
+  }
+
+  /** Writes a message; resolves at once, or when the stream has drained (backpressure for big streams). */
+  function writeWithBackpressure(call: grpc.ServerWritableStream<unknown, unknown>, msg: unknown): Promise<void> {
+    if (call.write(msg)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        call.off("drain", done);
+        call.off("close", done);
+        resolve();
+      };
+      call.on("drain", done);
+      call.on("close", done);
+    });
+  }
+
+  function serverStream<Req, Res>(method: string, fn: (req: Req, ctx: CallContext, write: (r: Res) => Promise<void>) => Promise<void>): grpc.handleServerStreamingCall<Req, Res> {
     return (call) => {
       const started = Date.now();
       const ac = new AbortController();
@@ -96,7 +135,7 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
       (async () => {
         const ctx = await begin(method, call as Call, ac.signal);
         who = ctx.identity.name;
-        await fn(call.request, ctx, (r) => call.write(r));
+        await fn(call.request, ctx, (r) => writeWithBackpressure(call as grpc.ServerWritableStream<unknown, unknown>, r));
       })().then(
         () => {
           finish(method, started, who, call.getPeer(), undefined);
@@ -141,6 +180,24 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
         uptimeMs: BigInt(r.uptimeMs), agentStartedAtMs: BigInt(r.agentStartedAt), certNotAfterMs: BigInt(r.certNotAfter), nowMs: BigInt(r.now),
       });
     }),
+    PushFile: clientStream<PushFileRequest, unknown>("PushFile", async (messages, ctx) => {
+      const it = messages[Symbol.asyncIterator]();
+      const first = await it.next();
+      if (first.done) throw new McpError("invalid_argument", "the push carried no message", "send a header first");
+      const head = first.value;
+      async function* chunks() {
+        yield { data: head.data, sha256: head.sha256 };
+        for (let n = await it.next(); !n.done; n = await it.next()) yield { data: n.value.data, sha256: n.value.sha256 };
+      }
+      const r = await api.pushFile({ service: head.service, path: head.path, mode: head.mode }, chunks(), ctx);
+      return create(PushFileResponseSchema, { size: BigInt(r.size), sha256: r.sha256, mode: r.mode });
+    }),
+    Logs: serverStream<LogsRequest, unknown>("Logs", (req, ctx, write) =>
+      api.logs({ service: req.service, component: req.component, tail: req.tail, follow: req.follow }, ctx, (l) =>
+        void write(create(LogsResponseSchema, { component: l.component, data: new TextEncoder().encode(l.data) })))),
+    PullFile: serverStream<PullFileRequest, unknown>("PullFile", (req, ctx, write) =>
+      api.pullFile({ service: req.service, path: req.path }, ctx, (c) =>
+        write(create(PullFileResponseSchema, { data: c.data, mode: c.mode, sha256: c.sha256, size: BigInt(c.size) })))),
     StopService: unary("StopService", async (req: StopServiceRequest, ctx) =>
       create(StopServiceResponseSchema, { results: (await api.stopService(req, ctx)).map(resultToProto) })),
     StartService: unary("StartService", async (req: StartServiceRequest, ctx) =>

@@ -21,6 +21,8 @@ export const TO_STATUS: Record<ErrorCode, number> = {
   unavailable: GRPC.UNAVAILABLE,
   unimplemented: GRPC.UNIMPLEMENTED,
   aborted: GRPC.ABORTED,
+  resource_exhausted: GRPC.RESOURCE_EXHAUSTED,
+  data_loss: GRPC.DATA_LOSS,
   internal: GRPC.INTERNAL,
 };
 

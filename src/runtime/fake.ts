@@ -238,6 +238,20 @@ export class FakeRuntime implements ContainerRuntime {
     return this.mustFind(name).log.slice(-tail).join("\n");
   }
 
+  /** The log's last lines; with follow, waits until the container stops or the signal aborts. */
+  async streamLogs(name: string, o: { tail: number; follow: boolean; signal: AbortSignal }, onLine: (line: string) => void): Promise<void> {
+    this.injected("streamLogs");
+    const c = this.mustFind(name);
+    for (const line of o.tail > 0 ? c.log.slice(-o.tail) : c.log) onLine(line);
+    if (!o.follow) return;
+    let seen = c.log.length;
+    while (!o.signal.aborted && this.containers.get(c.spec.name) === c && c.state === "running") {
+      await new Promise((r) => setTimeout(r, 20));
+      for (const line of c.log.slice(seen)) onLine(line);
+      seen = c.log.length;
+    }
+  }
+
   /** Streams this fake's container events until the signal aborts. */
   async watch(onEvent: (e: RuntimeEvent) => void, signal: AbortSignal): Promise<void> {
     this.injected("watch");

@@ -58,6 +58,15 @@ export interface ContainerRuntime {
   logs(name: string, tail: number): Promise<string>;
 
   /**
+   * Streams a container's log lines (stdout and stderr) to onLine: the last
+   * `tail` lines (0 = all), then, with `follow`, new lines as they come.
+   * Resolves when the log ends (without follow: at once; with follow: when
+   * the container stops) or when `signal` aborts. Fails `not_found` for a
+   * missing container.
+   */
+  streamLogs(name: string, o: { tail: number; follow: boolean; signal: AbortSignal }, onLine: (line: string) => void): Promise<void>;
+
+  /**
    * Streams container events to onEvent until `signal` aborts (resolves) or
    * the stream breaks (rejects `unavailable`); callers restart it, and should
    * list again afterwards since events may have been missed.

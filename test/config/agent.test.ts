@@ -38,7 +38,7 @@ const DEFAULTS: AgentConfig = {
   server: { listen: "100.95.252.120:9444", tlsCert: "/srv/mcp/certs/cert.pem", tlsKey: "/srv/mcp/certs/key.pem", clientCa: "" },
   agent: {
     nodeName: "rift", srvRoot: "/srv", runtime: "podman", podman: "podman",
-    stopTimeoutMs: 10_000, podmanTimeoutMs: 60_000, pullTimeoutMs: 600_000, lockWaitMs: 300_000,
+    stopTimeoutMs: 10_000, podmanTimeoutMs: 60_000, pullTimeoutMs: 600_000, lockWaitMs: 300_000, maxTransferBytes: 16 * 1024 ** 3,
   },
   database: { path: "/srv/mcp/mcp.db" },
   auth: { mode: "local" },

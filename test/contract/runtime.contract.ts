@@ -242,6 +242,28 @@ export function describeRuntimeContract(label: string, setup: () => Promise<Runt
       await expectCode(rt.logs(`${ctx.prefix}-nope`, 5), "not_found");
     });
 
+    test("streamLogs gives the last lines, all lines with tail 0, and with follow ends when aborted; not_found for a missing one", async () => {
+      const s = spec("slogs", { cmd: ["sh", "-c", "echo one; echo two; echo three; trap 'exit 0' TERM; sleep 3600 & wait"] });
+      await rt.run(s);
+      await waitState(s.name, "running");
+      await waitFor("the log", async () => ((await rt.logs(s.name, 1)).includes("three") ? true : undefined));
+      const lines = async (tail: number) => {
+        const got: string[] = [];
+        await rt.streamLogs(s.name, { tail, follow: false, signal: new AbortController().signal }, (l) => got.push(l));
+        return got;
+      };
+      expect((await lines(2)).slice(-2)).toEqual(["two", "three"]);
+      expect(await lines(2)).not.toContain("one");
+      expect(await lines(0)).toEqual(expect.arrayContaining(["one", "two", "three"]));
+      const ac = new AbortController();
+      const got: string[] = [];
+      const following = rt.streamLogs(s.name, { tail: 1, follow: true, signal: ac.signal }, (l) => got.push(l));
+      await waitFor("the followed line", async () => (got.includes("three") ? true : undefined));
+      ac.abort();
+      await following;
+      await expectCode(rt.streamLogs(`${ctx.prefix}-nope`, { tail: 1, follow: false, signal: new AbortController().signal }, () => {}), "not_found");
+    });
+
     test("watch streams a container's start, died (with exit code) and remove, and ends when aborted", async () => {
       const s = spec("watched", { cmd: ["sh", "-c", "exit 4"] });
       const seen: RuntimeEvent[] = [];

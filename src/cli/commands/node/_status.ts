@@ -1,17 +1,6 @@
 import { formatUptime } from "../../../lib/duration.ts";
 import type { NodeStatusReport } from "../../../rpc/index.ts";
-
-/** Bytes as `12.3 GiB` (binary units, one decimal). */
-export function formatBytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
-}
+import { formatBytes } from "../../units.ts";
 
 /** The lines of `mcp node status` for one node that answered. */
 export function statusLines(s: NodeStatusReport): [string, string][] {
