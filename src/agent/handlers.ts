@@ -1,4 +1,4 @@
-import { adoptService, deployService, selectComponents, restartService, rollbackService, startService, stopService, syncServices, type DeployDeps } from "../deploy/index.ts";
+import { adoptService, deployService, restartService, selectComponents, rollbackService, startService, stopService, syncServices, type DeployDeps } from "../deploy/index.ts";
 import { isMcpError, McpError } from "../lib/errors.ts";
 import { isDrift, type LiveState } from "../monitor/index.ts";
 import { LABEL_COMPONENT, LABEL_NODE, LABEL_SERVICE } from "../deploy/index.ts";
@@ -8,6 +8,7 @@ import { getService, lastDeployment, listDeployments, listServices, recentEvents
 import { assertDeployable, assertName } from "./validate.ts";
 import { nodeStatus, type NodeFacts } from "./node-status.ts";
 import { receiveFile, sendFile } from "../transfer/index.ts";
+import { restoreService, snapshotService } from "../snapshot/index.ts";
 
 function assertTarget(t: { service: string; component: string }): void {
   assertName("service", t.service);
@@ -51,6 +52,38 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: N
           send({ component: c.name, data: `[mcp] ${c.containerName} has no container (observed ${c.observed})\n` });
         }
       }));
+    },
+    async snapshotService(req, ctx, send) {
+      assertName("service", req.service);
+      await snapshotService({ srvRoot: facts.srvRoot, service: req.service, log: deps.log, signal: ctx.signal }, send);
+    },
+    async restoreService(header, chunks, ctx) {
+      assertName("service", header.service);
+      const svc = getService(db, header.service);
+      const view = live();
+      const running = (svc?.components ?? []).filter((c) => view.get(c.containerName)?.state === "running");
+      if (running.length > 0 && !header.force) {
+        throw new McpError(
+          "failed_precondition",
+          `service ${header.service} is running (${running.map((c) => c.containerName).join(", ")})`,
+          `stop it first (mcp stop ${header.service}), or restore with --force, which restarts it afterwards`,
+        );
+      }
+      const release = await deps.locks.acquire(`service ${header.service}`, { waitMs: deps.defaultLockWaitMs, signal: ctx.signal });
+      let result: { size: number; databases: string[] };
+      try {
+        result = await restoreService({ srvRoot: facts.srvRoot, service: header.service, maxBytes: maxTransferBytes }, chunks);
+      } finally {
+        release();
+      }
+      deps.journal.append({ time: clock.now(), service: header.service, component: "", kind: "restored", message: `${result.size} bytes` });
+      // Bind mounts were resolved when the containers started: restart them to see the restored directory.
+      let restarted: string[] = [];
+      if (running.length > 0) {
+        const results = await restartService(deps, { service: header.service, component: "" });
+        restarted = results.filter((x) => x.status === "ok").map((x) => x.component);
+      }
+      return { ...result, restarted };
     },
     async pushFile(header, chunks) {
       assertName("service", header.service);

@@ -51,6 +51,8 @@ export function createRoot(io: CliIO) {
       rollback: () => import("../cli/commands/rollback.ts").then((m) => m.default(io)),
       sync: () => import("../cli/commands/sync.ts").then((m) => m.default(io)),
       logs: () => import("../cli/commands/logs.ts").then((m) => m.default(io)),
+      snapshot: () => import("../cli/commands/snapshot.ts").then((m) => m.default(io)),
+      restore: () => import("../cli/commands/restore.ts").then((m) => m.default(io)),
       push: () => import("../cli/commands/push.ts").then((m) => m.default(io)),
       pull: () => import("../cli/commands/pull.ts").then((m) => m.default(io)),
       adopt: () => import("../cli/commands/adopt.ts").then((m) => m.default(io)),

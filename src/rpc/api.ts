@@ -150,6 +150,24 @@ export interface LogLine {
   data: string;
 }
 
+export interface SnapshotChunk {
+  data: Uint8Array;
+  /** In the last chunk only. */
+  sha256: string;
+  databases: string[];
+}
+
+export interface RestoreHeader {
+  service: string;
+  force: boolean;
+}
+
+export interface RestoreResult {
+  size: number;
+  databases: string[];
+  restarted: string[];
+}
+
 export interface RollbackInput extends Target {
   lockWaitMs: number;
 }
@@ -176,6 +194,10 @@ export interface AgentApi {
   nodeStatus(ctx: CallContext): Promise<NodeStatusReport>;
   /** Streams the log lines of a service's (or one component's) containers; with follow until cancelled. */
   logs(req: LogsQuery, ctx: CallContext, send: (l: LogLine) => void): Promise<void>;
+  /** Streams a tar.zst of the service's directory (SPEC §5.8); the last chunk carries the SHA-256. */
+  snapshotService(req: { service: string }, ctx: CallContext, send: (c: SnapshotChunk) => Promise<void>): Promise<void>;
+  /** Swaps in the service's directory from a streamed tar.zst once it is whole and verified. */
+  restoreService(header: RestoreHeader, chunks: AsyncIterable<{ data: Uint8Array; sha256: string }>, ctx: CallContext): Promise<RestoreResult>;
   /** Writes a streamed file atomically under the service's directory; the last chunk carries the sender's SHA-256. */
   pushFile(header: PushHeader, chunks: AsyncIterable<{ data: Uint8Array; sha256: string }>, ctx: CallContext): Promise<PushResult>;
   /** Streams a file from under the service's directory; `send` resolves when the stream can take more. */

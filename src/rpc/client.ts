@@ -1,16 +1,16 @@
 import { createHash } from "node:crypto";
 import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import {
-  AdoptContainersRequestSchema, LogsRequestSchema, PullFileRequestSchema, PushFileRequestSchema, DeployRequestSchema, NodeStatusRequestSchema, SyncDesiredStateRequestSchema, GetServiceStatusRequestSchema, ListServicesRequestSchema, LiveCheckRequestSchema,
+  AdoptContainersRequestSchema, RestoreServiceRequestSchema, SnapshotServiceRequestSchema, LogsRequestSchema, PullFileRequestSchema, PushFileRequestSchema, DeployRequestSchema, NodeStatusRequestSchema, SyncDesiredStateRequestSchema, GetServiceStatusRequestSchema, ListServicesRequestSchema, LiveCheckRequestSchema,
   RestartServiceRequestSchema, RollbackRequestSchema, StartServiceRequestSchema, StopServiceRequestSchema, WatchEventsRequestSchema,
-  type AdoptContainersResponse, type LogsResponse, type PullFileResponse, type PushFileResponse, type DeployResponse, type NodeStatusResponse, type SyncDesiredStateResponse, type GetServiceStatusResponse, type ListServicesResponse, type LiveCheckResponse,
+  type AdoptContainersResponse, type RestoreServiceResponse, type SnapshotServiceResponse, type LogsResponse, type PullFileResponse, type PushFileResponse, type DeployResponse, type NodeStatusResponse, type SyncDesiredStateResponse, type GetServiceStatusResponse, type ListServicesResponse, type LiveCheckResponse,
   type RestartServiceResponse, type RollbackResponse, type StartServiceResponse, type StopServiceResponse, type WatchEventsResponse,
 } from "../gen/mcp/v1/agent_pb.ts";
 import type { ComponentResult, DeployOutcome, Progress } from "../deploy/types.ts";
 import { McpError } from "../lib/errors.ts";
 import type { EventRecord } from "../store/index.ts";
 import type {
-  AdoptInput, AdoptReport, DeployInput, LogLine, LogsQuery, FileTarget, PullChunk, PushHeader, PushResult, LiveReport, NodeStatusReport, RollbackInput, ServicesReport, StatusQuery, StatusReport, SyncInput,
+  AdoptInput, AdoptReport, DeployInput, RestoreHeader, RestoreResult, SnapshotChunk, LogLine, LogsQuery, FileTarget, PullChunk, PushHeader, PushResult, LiveReport, NodeStatusReport, RollbackInput, ServicesReport, StatusQuery, StatusReport, SyncInput,
   SyncReport, Target,
 } from "./api.ts";
 import { componentRecordFromProto, deploymentFromProto, eventFromProto, resultFromProto, serviceDefToProto, serviceRecordFromProto } from "./convert.ts";
@@ -38,6 +38,10 @@ export interface AgentClient {
   syncDesiredState(input: SyncInput): Promise<SyncReport>;
   adoptContainers(input: AdoptInput): Promise<AdoptReport>;
   nodeStatus(): Promise<NodeStatusReport>;
+  /** Streams a snapshot of the service's directory to onChunk (the last chunk carries the SHA-256). */
+  snapshotService(req: { service: string }, onChunk: (c: SnapshotChunk) => void, signal?: AbortSignal): Promise<void>;
+  /** Streams an archive to the agent, which swaps it in once whole and verified; the SHA-256 is computed here. */
+  restoreService(header: RestoreHeader, source: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<RestoreResult>;
   /** Streams log lines; with follow it runs until `signal` aborts (then resolves). */
   logs(req: LogsQuery, onLine: (l: LogLine) => void, signal?: AbortSignal): Promise<void>;
   /** Streams `source` to a file under the service's directory; the SHA-256 is computed here and checked there. */
@@ -108,6 +112,28 @@ export function createAgentClient(o: AgentClientOptions): AgentClient {
       const decoder = new TextDecoder();
       await stream<LogsResponse>("Logs", create(LogsRequestSchema, req), req.follow ? Infinity : 120_000, (r) =>
         onLine({ component: r.component, data: decoder.decode(r.data) }), signal);
+    },
+    async snapshotService(req, onChunk, signal) {
+      await stream<SnapshotServiceResponse>("SnapshotService", create(SnapshotServiceRequestSchema, req), TRANSFER_MS, (r) =>
+        onChunk({ data: r.data, sha256: r.sha256, databases: r.databases }), signal);
+    },
+    async restoreService(header, source, signal) {
+      const hash = createHash("sha256");
+      async function* messages() {
+        let first = true;
+        for await (const data of source) {
+          hash.update(data);
+          yield create(RestoreServiceRequestSchema, first ? { ...header, data } : { data });
+          first = false;
+        }
+        const sha256 = hash.digest("hex");
+        yield create(RestoreServiceRequestSchema, first ? { ...header, sha256 } : { sha256 });
+      }
+      let res: RestoreServiceResponse | undefined;
+      await transport.call("RestoreService", messages(), TRANSFER_MS, (m) => (res = m as RestoreServiceResponse), signal);
+      if (signal?.aborted) throw new McpError("aborted", "the restore was cancelled");
+      if (!res) throw new McpError("internal", `node ${o.node}: RestoreService answered without a message`, "check the agent's log");
+      return { size: Number(res.size), databases: res.databases, restarted: res.restarted };
     },
     async pushFile(header, source, signal) {
       const hash = createHash("sha256");

@@ -1,9 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import {
-  AdoptContainersResponseSchema, LogsResponseSchema, PullFileResponseSchema, PushFileResponseSchema, DeployResponseSchema, NodeStatusResponseSchema, SyncDesiredStateResponseSchema, GetServiceStatusResponseSchema, WatchEventsResponseSchema, ListServicesResponseSchema, LiveCheckResponseSchema,
+  AdoptContainersResponseSchema, RestoreServiceResponseSchema, SnapshotServiceResponseSchema, LogsResponseSchema, PullFileResponseSchema, PushFileResponseSchema, DeployResponseSchema, NodeStatusResponseSchema, SyncDesiredStateResponseSchema, GetServiceStatusResponseSchema, WatchEventsResponseSchema, ListServicesResponseSchema, LiveCheckResponseSchema,
   RestartServiceResponseSchema, RollbackResponseSchema, StartServiceResponseSchema, StopServiceResponseSchema,
-  type AdoptContainersRequest, type LogsRequest, type PullFileRequest, type PushFileRequest, type DeployRequest, type SyncDesiredStateRequest, type GetServiceStatusRequest, type WatchEventsRequest, type RestartServiceRequest, type RollbackRequest, type StartServiceRequest, type StopServiceRequest,
+  type AdoptContainersRequest, type RestoreServiceRequest, type SnapshotServiceRequest, type LogsRequest, type PullFileRequest, type PushFileRequest, type DeployRequest, type SyncDesiredStateRequest, type GetServiceStatusRequest, type WatchEventsRequest, type RestartServiceRequest, type RollbackRequest, type StartServiceRequest, type StopServiceRequest,
 } from "../gen/mcp/v1/agent_pb.ts";
 import { McpError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
@@ -195,6 +195,20 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
     Logs: serverStream<LogsRequest, unknown>("Logs", (req, ctx, write) =>
       api.logs({ service: req.service, component: req.component, tail: req.tail, follow: req.follow }, ctx, (l) =>
         void write(create(LogsResponseSchema, { component: l.component, data: new TextEncoder().encode(l.data) })))),
+    SnapshotService: serverStream<SnapshotServiceRequest, unknown>("SnapshotService", (req, ctx, write) =>
+      api.snapshotService({ service: req.service }, ctx, (c) => write(create(SnapshotServiceResponseSchema, c)))),
+    RestoreService: clientStream<RestoreServiceRequest, unknown>("RestoreService", async (messages, ctx) => {
+      const it = messages[Symbol.asyncIterator]();
+      const first = await it.next();
+      if (first.done) throw new McpError("invalid_argument", "the restore carried no message", "send a header first");
+      const head = first.value;
+      async function* chunks() {
+        yield { data: head.data, sha256: head.sha256 };
+        for (let n = await it.next(); !n.done; n = await it.next()) yield { data: n.value.data, sha256: n.value.sha256 };
+      }
+      const r = await api.restoreService({ service: head.service, force: head.force }, chunks(), ctx);
+      return create(RestoreServiceResponseSchema, { size: BigInt(r.size), databases: r.databases, restarted: r.restarted });
+    }),
     PullFile: serverStream<PullFileRequest, unknown>("PullFile", (req, ctx, write) =>
       api.pullFile({ service: req.service, path: req.path }, ctx, (c) =>
         write(create(PullFileResponseSchema, { data: c.data, mode: c.mode, sha256: c.sha256, size: BigInt(c.size) })))),

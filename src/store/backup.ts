@@ -1,7 +1,7 @@
-import { Database } from "bun:sqlite";
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { McpError } from "../lib/errors.ts";
+import { integrityCheck, vacuumInto } from "./sqlite-files.ts";
 
 /** What one backup did: the file written and the old backups removed (full paths, oldest first). */
 export interface BackupResult {
@@ -37,7 +37,7 @@ export function backupRegistry(dbPath: string, dir: string, now: number, keep = 
   ensureDir(dir);
   const path = createTarget(dir, backupStem(now));
   try {
-    vacuumInto(dbPath, path);
+    copyRegistry(dbPath, path);
     verify(dbPath, path);
   } catch (err) {
     rmSync(path, { force: true });
@@ -76,31 +76,16 @@ function createTarget(dir: string, stem: string): string {
   }
 }
 
-function vacuumInto(dbPath: string, path: string): void {
-  let db: Database | undefined;
+function copyRegistry(dbPath: string, path: string): void {
   try {
-    // Read-write without create: a read-only connection would leave -wal/-shm files behind when the agent is not running.
-    db = new Database(dbPath, { readwrite: true, create: false, strict: true });
-    db.exec("PRAGMA busy_timeout = 5000");
-    db.run("VACUUM INTO ?", [path]);
+    vacuumInto(dbPath, path);
   } catch (err) {
     throw new McpError("failed_precondition", `cannot back up the registry ${dbPath}: ${(err as Error).message}`, `check that it is the agent's registry and that ${path}'s disk has room`, { cause: err });
-  } finally {
-    db?.close();
   }
 }
 
 function verify(dbPath: string, path: string): void {
-  let answer: string;
-  const copy = new Database(path, { readwrite: true, create: false, strict: true });
-  try {
-    const rows = copy.query("PRAGMA integrity_check").all() as { integrity_check: string }[];
-    answer = rows.map((r) => r.integrity_check).join("; ");
-  } catch (err) {
-    answer = (err as Error).message;
-  } finally {
-    copy.close();
-  }
+  const answer = integrityCheck(path);
   if (answer !== "ok") {
     throw new McpError(
       "failed_precondition",

@@ -4,3 +4,4 @@ export * from "./deployments.ts";
 export * from "./events.ts";
 export * from "./tokens.ts";
 export * from "./backup.ts";
+export { integrityCheck, vacuumInto } from "./sqlite-files.ts";
