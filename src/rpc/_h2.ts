@@ -41,6 +41,10 @@ export interface H2Transport {
   close(): void;
 }
 
+/** HTTP/2 flow-control window (stream and connection) and the largest frame we accept. */
+const WINDOW = 16 << 20;
+const MAX_FRAME = (1 << 24) - 1;
+
 function frame(body: Uint8Array): Buffer {
   const out = Buffer.alloc(5 + body.length);
   out.writeUInt32BE(body.length, 1);
@@ -63,9 +67,14 @@ export function createH2Transport(o: H2Options): H2Transport {
       servername: o.serverName,
       ALPNProtocols: ["h2"],
       minVersion: "TLSv1.3",
+      // Big windows and frames: a pull of a big file is not held back by flow control or per-frame work.
+      settings: { initialWindowSize: WINDOW, maxFrameSize: MAX_FRAME },
       ...(o.certPem && o.keyPem ? { cert: o.certPem, key: o.keyPem } : {}),
     } as http2.SecureClientSessionOptions);
-    s.on("connect", () => (connected = true));
+    s.on("connect", () => {
+      connected = true;
+      s.setLocalWindowSize(WINDOW);
+    });
     s.on("error", (err) => (connectError = fromConnectError(err as Error & { code?: string }, o.node)));
     session = s;
     return s;
@@ -156,7 +165,13 @@ export function createH2Transport(o: H2Options): H2Transport {
           (async () => {
             for await (const msg of req as AsyncIterable<MessageShape<DescMessage>>) {
               if (settled) return;
-              if (!stream.write(frame(toBinary(m.input, msg)))) {
+              // The 5-byte prefix and the message as two writes: no copy of a big message into a frame buffer.
+              const body = toBinary(m.input, msg);
+              const prefix = Buffer.allocUnsafe(5);
+              prefix.writeUInt8(0, 0);
+              prefix.writeUInt32BE(body.length, 1);
+              stream.write(prefix);
+              if (!stream.write(body)) {
                 await new Promise<void>((r) => {
                   const done = () => {
                     stream.off("drain", done);

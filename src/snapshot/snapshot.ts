@@ -83,7 +83,7 @@ export async function snapshotService(
       const copy = join(staging, rel + COPY_SUFFIX);
       mkdirSync(dirname(copy), { recursive: true, mode: 0o700 });
       try {
-        vacuumInto(join(dir, rel), copy);
+        vacuumInto(join(dir, rel), copy, { durable: false }); // read by tar at once, then removed
       } catch (err) {
         throw new McpError("failed_precondition", `cannot copy the database ${rel}: ${messageOf(err)}`, "check that it is an SQLite database the agent's user can open");
       }

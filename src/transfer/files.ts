@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import {
-  closeSync, constants as C, fchmodSync, fstatSync, fsyncSync, mkdirSync, openSync, readlinkSync, readSync, renameSync, unlinkSync, writeSync,
+  closeSync, constants as C, fchmodSync, fdatasync, fstatSync, fsyncSync, mkdirSync, openSync, readlinkSync, readSync, renameSync, unlinkSync, writeSync,
 } from "node:fs";
 import { join } from "node:path";
 import { McpError, messageOf } from "../lib/errors.ts";
@@ -15,6 +15,9 @@ import { checkRelativePath, modeFor } from "./paths.ts";
  * Renames go through the same directory descriptor. Linux only (mcp's nodes
  * run podman on Linux).
  */
+
+/** How much a push writes between two background flushes to disk. */
+const FLUSH_BYTES = 64 << 20;
 
 const DIR_FLAGS = C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW;
 const at = (dirFd: number, name: string) => `/proc/self/fd/${dirFd}/${name}`;
@@ -118,6 +121,7 @@ export async function receiveFile(
   const tmp = `.${name.slice(0, 200)}.mcp-${randomBytes(6).toString("hex")}.tmp`;
   let fd = -1;
   let renamed = false;
+  let flushing: Promise<void> | null = null;
   try {
     const mode = modeFor(name, o.mode);
     try {
@@ -129,6 +133,9 @@ export async function receiveFile(
     const hash = createHash("sha256");
     let size = 0;
     let claimed = "";
+    // The data is flushed to disk while it streams in (a background fdatasync every FLUSH_BYTES, one at a time),
+    // so the fsync before the rename has little left to do.
+    let flushedAt = 0;
     for await (const c of chunks) {
       if (c.data.length > 0) {
         size += c.data.length;
@@ -142,9 +149,17 @@ export async function receiveFile(
         } catch (err) {
           throw ioError(`cannot write ${o.path}`, err);
         }
+        if (!flushing && size - flushedAt >= FLUSH_BYTES) {
+          flushedAt = size;
+          const f = fd;
+          flushing = new Promise<void>((resolve) => fdatasync(f, () => resolve())).then(() => {
+            flushing = null;
+          });
+        }
       }
       if (c.sha256) claimed = c.sha256;
     }
+    await flushing;
     const sha256 = hash.digest("hex");
     if (!claimed) throw new McpError("invalid_argument", "the push ended without its SHA-256", "the client must send the checksum in its last message");
     if (claimed.toLowerCase() !== sha256) {
@@ -172,6 +187,7 @@ export async function receiveFile(
     }
     return { size, sha256, mode };
   } finally {
+    await flushing; // never close a descriptor a background flush still uses
     if (fd >= 0) closeSync(fd);
     if (!renamed) {
       try {
