@@ -14,9 +14,9 @@ export function createAuthenticator(o: { db: Db; clock: Clock; mode: "local" | "
     if (o.mode !== "local") throw new McpError("unavailable", "auth mode mcias is not available in this agent yet", "set [auth] mode = \"local\"");
     const who = verifyLocalToken(o.db, token, o.clock);
     const need = requiredRole(method);
-    if (!need) throw new McpError("permission_denied", `${method} is not allowed for any role`, "");
+    if (!need) throw new McpError("permission_denied", `${method} is not allowed for any role`, "", { identity: who.name });
     if (!roleAllows(who.role, need)) {
-      throw new McpError("permission_denied", `${method} needs role ${need}; token "${who.name}" has ${who.role}`, "ask an admin for a token with that role");
+      throw new McpError("permission_denied", `${method} needs role ${need}; token "${who.name}" has ${who.role}`, "ask an admin for a token with that role", { identity: who.name });
     }
     return who;
   };

@@ -4,7 +4,7 @@ import { isDrift, type LiveState } from "../monitor/index.ts";
 import { LABEL_COMPONENT, LABEL_NODE, LABEL_SERVICE } from "../deploy/index.ts";
 import type { AgentApi, LiveComponent } from "../rpc/index.ts";
 import { versionOf } from "../servicedef/index.ts";
-import { getService, lastDeployment, listDeployments, listServices, recentEvents, type EventRecord } from "../store/index.ts";
+import { getService, lastDeployment, listAudit, listDeployments, listServices, recentEvents, type EventRecord } from "../store/index.ts";
 import { assertDeployable, assertName } from "./validate.ts";
 import { nodeStatus, type NodeFacts } from "./node-status.ts";
 import { receiveFile, sendFile } from "../transfer/index.ts";
@@ -95,6 +95,9 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: N
         if (ctx.signal.aborted) return;
         await send(c);
       }
+    },
+    async listAudit(req) {
+      return { node, records: listAudit(db, { since: req.since, limit: Math.min(req.limit || 1000, 100_000) }) };
     },
     async nodeStatus() {
       return nodeStatus(facts, db, live(), clock.now());

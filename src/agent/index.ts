@@ -6,3 +6,4 @@ export { startAgentServer, type AgentServerOptions, type RunningServer } from ".
 export { assertDeployable, assertName } from "./validate.ts";
 export { createRegistryAuth, type PullAuth } from "./registries.ts";
 export { nodeStatus, type NodeFacts } from "./node-status.ts";
+export { createCertSource, renewIfDue, RENEW_DAYS, type CertSource } from "./tls.ts";

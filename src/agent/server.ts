@@ -1,13 +1,13 @@
 import * as grpc from "@grpc/grpc-js";
-import { readFileSync } from "node:fs";
 import tls from "node:tls";
 import type { Clock } from "../lib/clock.ts";
 import { McpError, messageOf } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { AgentApi } from "../rpc/index.ts";
 import { createRpcServer, listen, type AuditEntry } from "../rpc/server.ts";
-import type { Db } from "../store/index.ts";
+import { appendAudit, type Db } from "../store/index.ts";
 import { createAuthenticator } from "./auth.ts";
+import { createCertSource } from "./tls.ts";
 
 export interface AgentServerOptions {
   listen: string;
@@ -24,44 +24,47 @@ export interface AgentServerOptions {
 
 export interface RunningServer {
   port: number;
+  /** Reads the TLS files again (SIGHUP); false when they are unusable (the old ones stay). */
+  reloadTls(why: string): boolean;
+  /** The served certificate's expiry (Unix ms). */
+  certNotAfter(): number;
   /** Stops accepting calls and waits (up to graceMs) for running ones. */
   close(graceMs?: number): Promise<void>;
-}
-
-function read(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new McpError("invalid_argument", `cannot read the ${what} ${path}: ${messageOf(err)}`, "check [server] in the agent config");
-  }
 }
 
 /** Serves the agent's API over TLS 1.3 with bearer-token auth and an audit line per call. */
 export async function startAgentServer(o: AgentServerOptions): Promise<RunningServer> {
   // grpc-js has no minimum-version option; node:tls's default applies to its secure contexts.
   tls.DEFAULT_MIN_VERSION = "TLSv1.3";
-  const clientCa = o.clientCa ? read(o.clientCa, "client CA") : null;
-  const creds = grpc.ServerCredentials.createSsl(
-    clientCa,
-    [{ cert_chain: read(o.tlsCert, "TLS certificate"), private_key: read(o.tlsKey, "TLS key") }],
-    clientCa !== null,
-  );
+  const certs = createCertSource({ certFile: o.tlsCert, keyFile: o.tlsKey, clientCaFile: o.clientCa, log: o.log });
+  const creds = certs.credentials;
   const server = createRpcServer({
     api: o.api,
     authenticate: createAuthenticator({ db: o.db, clock: o.clock, mode: o.authMode }),
-    audit: (e: AuditEntry) => o.log.info("rpc", { method: e.method, identity: e.identity, peer: e.peer, outcome: e.outcome, ms: e.durationMs }),
+    audit: (e: AuditEntry) => {
+      o.log.info("rpc", { method: e.method, identity: e.identity, peer: e.peer, outcome: e.outcome, ms: e.durationMs });
+      try {
+        appendAudit(o.db, { time: e.time, method: e.method, identity: e.identity, peer: e.peer, outcome: e.outcome, durationMs: e.durationMs });
+      } catch (err) {
+        o.log.error("cannot write the audit record", { method: e.method, error: messageOf(err) });
+      }
+    },
     log: o.log,
   });
   let port: number;
   try {
     port = await listen(server, o.listen, creds);
   } catch (err) {
+    certs.close();
     throw new McpError("unavailable", `cannot listen on ${o.listen}: ${messageOf(err)}`, "check [server] listen: the address must be this host's and the port free");
   }
   return {
     port,
+    reloadTls: (why) => certs.reload(why),
+    certNotAfter: () => certs.notAfter(),
     close: (graceMs = 10_000) =>
       new Promise<void>((resolve) => {
+        certs.close();
         const timer = setTimeout(() => {
           server.forceShutdown();
           resolve();

@@ -28,6 +28,8 @@ export const RPC_ROLES: Readonly<Record<string, Role>> = {
   NodeStatus: "viewer",
   Logs: "viewer",
   WatchEvents: "viewer",
+  // Who did what is for admins (SPEC §5.2 lists the audit trail, not its readers).
+  ListAudit: "admin",
 };
 
 /** True when role is one mcp accepts (`guest` and unknown roles are not). */

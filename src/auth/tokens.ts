@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { mcpError } from "../lib/errors.ts";
+import { McpError, mcpError } from "../lib/errors.ts";
 import type { Clock } from "../lib/clock.ts";
 import { findTokenByHash, insertToken, touchToken, type Db, type TokenRecord } from "../store/index.ts";
 import { isRole, type Role } from "./roles.ts";
@@ -50,7 +50,9 @@ export function verifyLocalToken(db: Db, secret: string, clock: Clock): Identity
   const now = clock.now();
   if (rec.revokedAt > 0) throw mcpError("unauthenticated", `token "${rec.name}" was revoked`, "ask an admin for a new token");
   if (rec.expiresAt > 0 && rec.expiresAt <= now) throw mcpError("unauthenticated", `token "${rec.name}" has expired`, "ask an admin for a new token");
-  if (!isRole(rec.role)) throw mcpError("permission_denied", `role "${rec.role}" may not use this agent`, "ask an admin for an operator or viewer token");
+  if (!isRole(rec.role)) {
+    throw new McpError("permission_denied", `role "${rec.role}" may not use this agent`, "ask an admin for an operator or viewer token", { identity: rec.name });
+  }
   touchToken(db, rec.id, now);
   return { name: rec.name, role: rec.role };
 }

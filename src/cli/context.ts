@@ -51,7 +51,19 @@ export function connect(cfg: CliConfig, node: NodeConfig): AgentClient {
     throw new McpError("invalid_argument", `cannot read the CA certificate for node ${node.name}: ${caPath} (${messageOf(err)})`,
       `copy the agent's certs/ca.pem there, or set ca_cert for the node (mcp node add ${node.name} <address> --ca-cert <file>)`);
   }
-  return createAgentClient({ node: node.name, address: node.address, caPem, serverName: node.serverName, token: readToken(cfg, node) });
+  // Mutual TLS (extension): the client certificate for agents that set client_ca.
+  let client: { certPem: string; keyPem: string } | undefined;
+  if (cfg.tls.clientCert || cfg.tls.clientKey) {
+    if (!cfg.tls.clientCert || !cfg.tls.clientKey) {
+      throw new McpError("invalid_argument", `${cfg.path}: [tls] client_cert and client_key go together`, "set both, or neither");
+    }
+    try {
+      client = { certPem: readFileSync(cfg.tls.clientCert, "utf8"), keyPem: readFileSync(cfg.tls.clientKey, "utf8") };
+    } catch (err) {
+      throw new McpError("invalid_argument", `cannot read the client certificate or key: ${messageOf(err)}`, "check [tls] client_cert and client_key");
+    }
+  }
+  return createAgentClient({ node: node.name, address: node.address, caPem, serverName: node.serverName, token: readToken(cfg, node), ...client });
 }
 
 /** Connects to the node named by a definition, failing with a clear message for an unknown node. */

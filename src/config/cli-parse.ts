@@ -30,7 +30,8 @@ export interface CliConfig {
   auth: { tokenPath: string };
   /** Set only when the file has an `[mcias]` section; caCert "" = the system's trusted roots. */
   mcias: { serverUrl: string; serviceName: string; caCert: string } | null;
-  tls: { caCert: string };
+  /** clientCert/clientKey: extension, for agents with `client_ca` (mutual TLS); "" = none. */
+  tls: { caCert: string; clientCert: string; clientKey: string };
   nodes: NodeConfig[];
 }
 
@@ -65,7 +66,11 @@ export function parseCliConfig(text: string, source: string, opts: CliConfigOpti
           caCert: p(raw.mcias.ca_cert, "", "mcias.ca_cert"),
         }
       : null,
-    tls: { caCert: tlsCa },
+    tls: {
+      caCert: tlsCa,
+      clientCert: p(raw.tls?.client_cert, "", "tls.client_cert"),
+      clientKey: p(raw.tls?.client_key, "", "tls.client_key"),
+    },
     nodes: (raw.nodes ?? []).map((n, i) => ({
       name: n.name,
       address: n.address,

@@ -40,7 +40,7 @@ export const CliConfigSchema = v.strictObject({
       ca_cert: v.optional(path),
     }),
   ),
-  tls: v.optional(v.strictObject({ ca_cert: v.optional(path) })),
+  tls: v.optional(v.strictObject({ ca_cert: v.optional(path), client_cert: v.optional(path), client_key: v.optional(path) })),
   nodes: v.optional(v.array(NodeEntrySchema)),
 });
 

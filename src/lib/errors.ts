@@ -22,13 +22,16 @@ export type ErrorCode =
 
 export class McpError extends Error {
   override readonly name = "McpError";
+  /** Who was refused (a token's name), for the audit trail of a call that failed authorization. */
+  readonly identity?: string;
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly hint = "",
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; identity?: string },
   ) {
     super(message, options);
+    if (options?.identity) this.identity = options.identity;
   }
 }
 

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { describeCert } from "../auth/certs.ts";
 import { defineCommand } from "citty";
 import { createConsola, type LogObject } from "consola";
-import { checkEnvironment, createHandlers, createRegistryAuth, startAgentServer } from "../agent/index.ts";
+import { checkEnvironment, createHandlers, createRegistryAuth, renewIfDue, startAgentServer } from "../agent/index.ts";
 import type { CliIO } from "../cli/io.ts";
 import { readAgentConfig, type AgentConfig } from "../config/index.ts";
 import { createLocks, startService, stopService, type DeployDeps } from "../deploy/index.ts";
@@ -115,26 +115,49 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
 
   liveView = monitor.live();
 
+  // An own-CA certificate close to expiry is renewed before the server starts with it (then daily).
+  const renew = () => {
+    try {
+      return renewIfDue({ certFile: cfg.server.tlsCert, keyFile: cfg.server.tlsKey, now: clock.now(), log });
+    } catch (err) {
+      log.error("certificate renewal failed", { error: err instanceof Error ? err.message : String(err) });
+      return "fine" as const;
+    }
+  };
+  renew();
+  const facts = {
+    node: cfg.agent.nodeName,
+    agentVersion: pkg.version,
+    podmanVersion: await runtime.version().catch(() => ""),
+    srvRoot: cfg.agent.srvRoot,
+    startedAt: clock.now(),
+    certNotAfter: certExpiry(cfg.server.tlsCert),
+    maxTransferBytes: cfg.agent.maxTransferBytes,
+  };
   const server = await startAgentServer({
     listen: cfg.server.listen,
     tlsCert: cfg.server.tlsCert,
     tlsKey: cfg.server.tlsKey,
     clientCa: cfg.server.clientCa,
     authMode: cfg.auth.mode,
-    api: createHandlers(deps, monitor.live, {
-      node: cfg.agent.nodeName,
-      agentVersion: pkg.version,
-      podmanVersion: await runtime.version().catch(() => ""),
-      srvRoot: cfg.agent.srvRoot,
-      startedAt: clock.now(),
-      certNotAfter: certExpiry(cfg.server.tlsCert),
-      maxTransferBytes: cfg.agent.maxTransferBytes,
-    }),
+    api: createHandlers(deps, monitor.live, facts),
     db,
     clock,
     log,
   });
   log.info("agent serving", { node: cfg.agent.nodeName, listen: cfg.server.listen, port: server.port, version: pkg.version });
+
+  // SIGHUP: read the certificate (and client CA) again; the file watch does the same on its own.
+  const reloadTls = (why: string) => {
+    server.reloadTls(why);
+    facts.certNotAfter = server.certNotAfter();
+  };
+  const onHup = () => reloadTls("SIGHUP");
+  process.on("SIGHUP", onHup);
+  const renewTimer = setInterval(() => {
+    if (renew() === "renewed") reloadTls("renewed");
+    facts.certNotAfter = server.certNotAfter();
+  }, 86_400_000);
 
   const stop = new AbortController();
   const onSignal = (sig: string) => () => {
@@ -144,6 +167,8 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
   process.once("SIGINT", onSignal("SIGINT"));
   process.once("SIGTERM", onSignal("SIGTERM"));
   await new Promise<void>((resolve) => stop.signal.addEventListener("abort", () => resolve(), { once: true }));
+  clearInterval(renewTimer);
+  process.off("SIGHUP", onHup);
   await server.close();
   await monitor.stop();
   db.close();

@@ -47,6 +47,7 @@ export function createRoot(io: CliIO) {
       ps: () => import("../cli/commands/ps.ts").then((m) => m.default(io)),
       status: () => import("../cli/commands/status.ts").then((m) => m.default(io)),
       events: () => import("../cli/commands/events.ts").then((m) => m.default(io)),
+      audit: () => import("../cli/commands/audit.ts").then((m) => m.default(io)),
       diff: () => import("../cli/commands/diff.ts").then((m) => m.default(io)),
       rollback: () => import("../cli/commands/rollback.ts").then((m) => m.default(io)),
       sync: () => import("../cli/commands/sync.ts").then((m) => m.default(io)),

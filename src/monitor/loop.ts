@@ -3,7 +3,7 @@ import { messageOf } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { ContainerRuntime } from "../runtime/port.ts";
 import type { DesiredState, ObservedContainer } from "../runtime/types.ts";
-import { listServices, pruneEvents, recentEvents, type Db } from "../store/index.ts";
+import { listServices, pruneAudit, pruneEvents, recentEvents, type Db } from "../store/index.ts";
 import type { Alerter } from "./alert.ts";
 import type { Journal } from "./journal.ts";
 import { LiveState } from "./live.ts";
@@ -126,6 +126,9 @@ export async function startMonitor(d: MonitorDeps): Promise<Monitor> {
   const prune = () => {
     const n = pruneEvents(d.db, d.clock.now() - d.retentionMs);
     if (n > 0) d.log.info("pruned old events", { count: n });
+    // The audit trail is kept as long as the events.
+    const a = pruneAudit(d.db, d.clock.now() - d.retentionMs);
+    if (a > 0) d.log.info("pruned old audit records", { count: a });
   };
   prune();
   const pruneTimer = setInterval(prune, PRUNE_EVERY_MS);

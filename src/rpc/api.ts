@@ -1,6 +1,6 @@
 import type { ComponentResult, DeployOutcome, Progress, SyncChange } from "../deploy/types.ts";
 import type { ServiceDef } from "../runtime/types.ts";
-import type { ComponentRecord, DeploymentRecord, EventRecord, ServiceRecord } from "../store/index.ts";
+import type { AuditRecord, ComponentRecord, DeploymentRecord, EventRecord, ServiceRecord } from "../store/index.ts";
 
 /**
  * The agent's API in domain terms. src/rpc/ converts it to and from the
@@ -192,6 +192,8 @@ export interface AgentApi {
   syncDesiredState(input: SyncInput, ctx: CallContext): Promise<SyncReport>;
   adoptContainers(input: AdoptInput, ctx: CallContext): Promise<AdoptReport>;
   nodeStatus(ctx: CallContext): Promise<NodeStatusReport>;
+  /** The audit trail: the newest `limit` records since `since` (Unix ms), oldest first. */
+  listAudit(req: { since: number; limit: number }, ctx: CallContext): Promise<{ node: string; records: AuditRecord[] }>;
   /** Streams the log lines of a service's (or one component's) containers; with follow until cancelled. */
   logs(req: LogsQuery, ctx: CallContext, send: (l: LogLine) => void): Promise<void>;
   /** Streams a tar.zst of the service's directory (SPEC §5.8); the last chunk carries the SHA-256. */

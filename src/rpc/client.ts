@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
 import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import {
-  AdoptContainersRequestSchema, RestoreServiceRequestSchema, SnapshotServiceRequestSchema, LogsRequestSchema, PullFileRequestSchema, PushFileRequestSchema, DeployRequestSchema, NodeStatusRequestSchema, SyncDesiredStateRequestSchema, GetServiceStatusRequestSchema, ListServicesRequestSchema, LiveCheckRequestSchema,
+  AdoptContainersRequestSchema, ListAuditRequestSchema, RestoreServiceRequestSchema, SnapshotServiceRequestSchema, LogsRequestSchema, PullFileRequestSchema, PushFileRequestSchema, DeployRequestSchema, NodeStatusRequestSchema, SyncDesiredStateRequestSchema, GetServiceStatusRequestSchema, ListServicesRequestSchema, LiveCheckRequestSchema,
   RestartServiceRequestSchema, RollbackRequestSchema, StartServiceRequestSchema, StopServiceRequestSchema, WatchEventsRequestSchema,
-  type AdoptContainersResponse, type RestoreServiceResponse, type SnapshotServiceResponse, type LogsResponse, type PullFileResponse, type PushFileResponse, type DeployResponse, type NodeStatusResponse, type SyncDesiredStateResponse, type GetServiceStatusResponse, type ListServicesResponse, type LiveCheckResponse,
+  type AdoptContainersResponse, type ListAuditResponse, type RestoreServiceResponse, type SnapshotServiceResponse, type LogsResponse, type PullFileResponse, type PushFileResponse, type DeployResponse, type NodeStatusResponse, type SyncDesiredStateResponse, type GetServiceStatusResponse, type ListServicesResponse, type LiveCheckResponse,
   type RestartServiceResponse, type RollbackResponse, type StartServiceResponse, type StopServiceResponse, type WatchEventsResponse,
 } from "../gen/mcp/v1/agent_pb.ts";
 import type { ComponentResult, DeployOutcome, Progress } from "../deploy/types.ts";
 import { McpError } from "../lib/errors.ts";
-import type { EventRecord } from "../store/index.ts";
+import type { AuditRecord, EventRecord } from "../store/index.ts";
 import type {
   AdoptInput, AdoptReport, DeployInput, RestoreHeader, RestoreResult, SnapshotChunk, LogLine, LogsQuery, FileTarget, PullChunk, PushHeader, PushResult, LiveReport, NodeStatusReport, RollbackInput, ServicesReport, StatusQuery, StatusReport, SyncInput,
   SyncReport, Target,
@@ -38,6 +38,7 @@ export interface AgentClient {
   syncDesiredState(input: SyncInput): Promise<SyncReport>;
   adoptContainers(input: AdoptInput): Promise<AdoptReport>;
   nodeStatus(): Promise<NodeStatusReport>;
+  listAudit(req: { since: number; limit: number }): Promise<{ node: string; records: AuditRecord[] }>;
   /** Streams a snapshot of the service's directory to onChunk (the last chunk carries the SHA-256). */
   snapshotService(req: { service: string }, onChunk: (c: SnapshotChunk) => void, signal?: AbortSignal): Promise<void>;
   /** Streams an archive to the agent, which swaps it in once whole and verified; the SHA-256 is computed here. */
@@ -156,6 +157,15 @@ export function createAgentClient(o: AgentClientOptions): AgentClient {
     async pullFile(target, onChunk, signal) {
       await stream<PullFileResponse>("PullFile", create(PullFileRequestSchema, target), TRANSFER_MS, (r) =>
         onChunk({ data: r.data, mode: r.mode, size: Number(r.size), sha256: r.sha256 }), signal);
+    },
+    async listAudit(req) {
+      const r = await call<ListAuditResponse>("ListAudit", create(ListAuditRequestSchema, { sinceMs: BigInt(req.since), limit: req.limit }));
+      return {
+        node: r.node,
+        records: r.records.map((a, i) => ({
+          id: i, time: Number(a.timeMs), method: a.method, identity: a.identity, peer: a.peer, outcome: a.outcome, durationMs: a.durationMs,
+        })),
+      };
     },
     async nodeStatus() {
       const r = await call<NodeStatusResponse>("NodeStatus", create(NodeStatusRequestSchema));

@@ -1,9 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import {
-  AdoptContainersResponseSchema, RestoreServiceResponseSchema, SnapshotServiceResponseSchema, LogsResponseSchema, PullFileResponseSchema, PushFileResponseSchema, DeployResponseSchema, NodeStatusResponseSchema, SyncDesiredStateResponseSchema, GetServiceStatusResponseSchema, WatchEventsResponseSchema, ListServicesResponseSchema, LiveCheckResponseSchema,
+  AdoptContainersResponseSchema, ListAuditResponseSchema, RestoreServiceResponseSchema, SnapshotServiceResponseSchema, LogsResponseSchema, PullFileResponseSchema, PushFileResponseSchema, DeployResponseSchema, NodeStatusResponseSchema, SyncDesiredStateResponseSchema, GetServiceStatusResponseSchema, WatchEventsResponseSchema, ListServicesResponseSchema, LiveCheckResponseSchema,
   RestartServiceResponseSchema, RollbackResponseSchema, StartServiceResponseSchema, StopServiceResponseSchema,
-  type AdoptContainersRequest, type RestoreServiceRequest, type SnapshotServiceRequest, type LogsRequest, type PullFileRequest, type PushFileRequest, type DeployRequest, type SyncDesiredStateRequest, type GetServiceStatusRequest, type WatchEventsRequest, type RestartServiceRequest, type RollbackRequest, type StartServiceRequest, type StopServiceRequest,
+  type AdoptContainersRequest, type ListAuditRequest, type RestoreServiceRequest, type SnapshotServiceRequest, type LogsRequest, type PullFileRequest, type PushFileRequest, type DeployRequest, type SyncDesiredStateRequest, type GetServiceStatusRequest, type WatchEventsRequest, type RestartServiceRequest, type RollbackRequest, type StartServiceRequest, type StopServiceRequest,
 } from "../gen/mcp/v1/agent_pb.ts";
 import { McpError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
@@ -34,6 +34,11 @@ export interface RpcServerOptions {
 }
 
 type Call = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown>;
+
+/** The audit identity of a failed call: the token's name when authorization refused it, else who was known. */
+function refusedAs(err: unknown, who: string): string {
+  return who === "-" && err instanceof McpError && err.identity ? err.identity : who;
+}
 
 function bearer(md: grpc.Metadata): string | null {
   const v = md.get("authorization")[0];
@@ -83,7 +88,7 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
           finish(method, started, who, call.getPeer(), undefined);
           callback(null, res);
         },
-        (err) => callback(finish(method, started, who, call.getPeer(), err)!),
+        (err) => callback(finish(method, started, refusedAs(err, who), call.getPeer(), err)!),
       );
     };
   }
@@ -107,7 +112,7 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
         (err) => {
           // Whatever is still coming is read and dropped, so the client sees the status, not a stalled window.
           call.resume();
-          callback(finish(method, started, who, call.getPeer(), err)!);
+          callback(finish(method, started, refusedAs(err, who), call.getPeer(), err)!);
         },
       );
     };
@@ -142,7 +147,7 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
           finish(method, started, who, call.getPeer(), undefined);
           call.end();
         },
-        (err) => call.emit("error", finish(method, started, who, call.getPeer(), err)!),
+        (err) => call.emit("error", finish(method, started, refusedAs(err, who), call.getPeer(), err)!),
       );
     };
   }
@@ -171,6 +176,13 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
     AdoptContainers: unary("AdoptContainers", async (req: AdoptContainersRequest, ctx) => {
       const r = await api.adoptContainers({ service: req.service, knownServices: req.knownServices }, ctx);
       return create(AdoptContainersResponseSchema, { node: r.node, components: r.components.map(componentRecordToProto) });
+    }),
+    ListAudit: unary("ListAudit", async (req: ListAuditRequest, ctx) => {
+      const r = await api.listAudit({ since: Number(req.sinceMs), limit: req.limit }, ctx);
+      return create(ListAuditResponseSchema, {
+        node: r.node,
+        records: r.records.map((a) => ({ timeMs: BigInt(a.time), method: a.method, identity: a.identity, peer: a.peer, outcome: a.outcome, durationMs: a.durationMs })),
+      });
     }),
     NodeStatus: unary("NodeStatus", async (_req: unknown, ctx) => {
       const r = await api.nodeStatus(ctx);

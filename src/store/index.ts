@@ -5,3 +5,4 @@ export * from "./events.ts";
 export * from "./tokens.ts";
 export * from "./backup.ts";
 export { integrityCheck, vacuumInto } from "./sqlite-files.ts";
+export * from "./audit.ts";

@@ -68,4 +68,17 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE deployments ADD COLUMN batch INTEGER NOT NULL DEFAULT 0;
   `,
+  // 3: the audit trail, one row per RPC.
+  `
+  CREATE TABLE audit (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    time         INTEGER NOT NULL,
+    method       TEXT NOT NULL,
+    identity     TEXT NOT NULL,
+    peer         TEXT NOT NULL,
+    outcome      TEXT NOT NULL,
+    duration_ms  INTEGER NOT NULL
+  );
+  CREATE INDEX audit_by_time ON audit(time);
+  `,
 ];

@@ -49,7 +49,7 @@ describe("parseCliConfig", () => {
       services: { dir: "/home/op/.config/mcp/services" },
       auth: { tokenPath: "/home/op/.config/mcp/token" },
       mcias: null,
-      tls: { caCert: "/home/op/.config/mcp/ca.pem" },
+      tls: { caCert: "/home/op/.config/mcp/ca.pem", clientCert: "", clientKey: "" },
       nodes: [],
     });
   });

@@ -16,6 +16,8 @@ export interface TestAgent {
   cliConfig: string;
   servicesDir: string;
   logs(): string;
+  /** Sends a signal to the running agent (e.g. SIGHUP). */
+  signal(sig: NodeJS.Signals): void;
   stop(): Promise<void>;
   /** Stops the agent (SIGTERM) and starts it again on the same config and registry. */
   restart(): Promise<void>;
@@ -96,6 +98,7 @@ export async function startTestAgent(
   return {
     node, port, address, dir, agentConfig, caPath, token, cliConfig, servicesDir, cli,
     logs: () => log,
+    signal: (sig) => void proc.kill(sig),
     async stop() {
       proc.kill("SIGTERM");
       await proc.exited;
