@@ -8,11 +8,18 @@ import type { Db } from "../store/index.ts";
  * a missing or invalid token fails `unauthenticated`; an RPC missing from the
  * role table, or a role below the RPC's least role, fails `permission_denied`.
  */
-export function createAuthenticator(o: { db: Db; clock: Clock; mode: "local" | "mcias" }) {
+export function createAuthenticator(o: { db: Db; clock: Clock; mode: "local" | "mcias"; mcias?: (token: string) => Promise<Identity> }) {
   return async (token: string | null, method: string): Promise<Identity> => {
-    if (!token) throw new McpError("unauthenticated", "no token was sent", "log in: mcp login --node <node> --token-stdin");
-    if (o.mode !== "local") throw new McpError("unavailable", "auth mode mcias is not available in this agent yet", "set [auth] mode = \"local\"");
-    const who = verifyLocalToken(o.db, token, o.clock);
+    if (!token) {
+      throw new McpError("unauthenticated", "no token was sent", o.mode === "mcias" ? "log in: mcp login" : "log in: mcp login --node <node> --token-stdin");
+    }
+    let who: Identity;
+    if (o.mode === "mcias") {
+      if (!o.mcias) throw new McpError("unavailable", "auth mode mcias has no [mcias] server", "set [mcias] server_url in the agent config");
+      who = await o.mcias(token);
+    } else {
+      who = verifyLocalToken(o.db, token, o.clock);
+    }
     const need = requiredRole(method);
     if (!need) throw new McpError("permission_denied", `${method} is not allowed for any role`, "", { identity: who.name });
     if (!roleAllows(who.role, need)) {

@@ -6,6 +6,7 @@ import type { Logger } from "../lib/log.ts";
 import type { AgentApi } from "../rpc/index.ts";
 import { createRpcServer, listen, type AuditEntry } from "../rpc/server.ts";
 import { appendAudit, type Db } from "../store/index.ts";
+import type { Identity } from "../auth/index.ts";
 import { createAuthenticator } from "./auth.ts";
 import { createCertSource } from "./tls.ts";
 
@@ -16,6 +17,8 @@ export interface AgentServerOptions {
   /** Set: clients must present a certificate signed by this CA. */
   clientCa: string;
   authMode: "local" | "mcias";
+  /** Validates MCIAS tokens (auth mode mcias). */
+  mcias?: (token: string) => Promise<Identity>;
   api: AgentApi;
   db: Db;
   clock: Clock;
@@ -40,7 +43,7 @@ export async function startAgentServer(o: AgentServerOptions): Promise<RunningSe
   const creds = certs.credentials;
   const server = createRpcServer({
     api: o.api,
-    authenticate: createAuthenticator({ db: o.db, clock: o.clock, mode: o.authMode }),
+    authenticate: createAuthenticator({ db: o.db, clock: o.clock, mode: o.authMode, ...(o.mcias ? { mcias: o.mcias } : {}) }),
     audit: (e: AuditEntry) => {
       o.log.info("rpc", { method: e.method, identity: e.identity, peer: e.peer, outcome: e.outcome, ms: e.durationMs });
       try {

@@ -1,3 +1,4 @@
 export * from "./roles.ts";
 export * from "./tokens.ts";
 export * from "./certs.ts";
+export * from "./mcias.ts";

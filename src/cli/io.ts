@@ -14,6 +14,13 @@ export interface CliIO {
   stdinIsTTY: boolean;
   /** Reads one line from standard input (without its newline); null at end of input. */
   readLine(): Promise<string | null>;
+  /**
+   * Asks for a secret on the terminal without echoing it (the prompt goes
+   * to stderr); without a terminal, reads one line. null at end of input.
+   */
+  readSecret(prompt: string): Promise<string | null>;
+  /** Asks a question on stderr and reads the answer line (echoed: for what is not secret). */
+  ask(prompt: string): Promise<string | null>;
   /** stdout is a terminal. */
   isTTY: boolean;
   /** Colour allowed: a terminal and NO_COLOR unset. */

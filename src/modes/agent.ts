@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { describeCert } from "../auth/certs.ts";
+import { createMciasValidator, describeCert } from "../auth/index.ts";
 import { defineCommand } from "citty";
 import { createConsola, type LogObject } from "consola";
 import { checkEnvironment, createHandlers, createRegistryAuth, renewIfDue, startAgentServer } from "../agent/index.ts";
@@ -140,6 +140,16 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
     tlsKey: cfg.server.tlsKey,
     clientCa: cfg.server.clientCa,
     authMode: cfg.auth.mode,
+    ...(cfg.auth.mode === "mcias" && cfg.mcias
+      ? {
+        mcias: createMciasValidator({
+          serverUrl: cfg.mcias.serverUrl,
+          caPem: readPem(cfg.mcias.caCert, "[mcias] ca_cert"),
+          cacheTtlMs: cfg.mcias.cacheTtlMs,
+          clock,
+        }),
+      }
+      : {}),
     api: createHandlers(deps, monitor.live, facts),
     db,
     clock,
@@ -199,5 +209,15 @@ function certExpiry(path: string): number {
     return describeCert(readFileSync(path, "utf8")).notAfter;
   } catch {
     return 0;
+  }
+}
+
+/** A PEM file named in the config ("" = none), or a clear error. */
+function readPem(path: string, key: string): string {
+  if (!path) return "";
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new McpError("invalid_argument", `cannot read ${key} ${path}: ${err instanceof Error ? err.message : String(err)}`, "fix the path in the agent config");
   }
 }

@@ -4,6 +4,57 @@ import pkg from "../../package.json" with { type: "json" };
 import { runCli } from "../cli/boundary.ts";
 import type { CliIO } from "../cli/io.ts";
 
+/** One line of standard input (without its newline); null at its end. */
+function readLine(): Promise<string | null> {
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: process.stdin, terminal: false });
+    let done = false;
+    const finish = (line: string | null) => {
+      if (done) return;
+      done = true;
+      rl.close();
+      resolve(line);
+    };
+    rl.once("line", (l) => finish(l));
+    rl.once("close", () => finish(null));
+  });
+}
+
+/**
+ * Reads a secret in raw mode: nothing is echoed; Enter ends it, Backspace
+ * erases, Ctrl-C gives up (exit status 130 through the error boundary),
+ * Ctrl-D on an empty line is end of input.
+ */
+function readSecretFromTerminal(): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const stdin = process.stdin;
+    let secret = "";
+    const done = (value: string | null, err?: Error) => {
+      stdin.off("data", onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write("\n");
+      if (err) reject(err);
+      else resolve(value);
+    };
+    const onData = (chunk: Buffer) => {
+      for (const ch of chunk.toString("utf8")) {
+        if (ch === "\r" || ch === "\n") return done(secret);
+        if (ch === "\u0003") return done(null, new Error("cancelled"));
+        if (ch === "\u0004") {
+          if (secret === "") return done(null);
+          continue;
+        }
+        if (ch === "\u007f" || ch === "\b") secret = secret.slice(0, -1);
+        else if (ch >= " ") secret += ch;
+      }
+    };
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.on("data", onData);
+  });
+}
+
 /** The process's side of the CLI: streams, environment, terminal. */
 function processIO(): CliIO {
   const isTTY = !!process.stdout.isTTY;
@@ -14,19 +65,16 @@ function processIO(): CliIO {
     readStdin: () => Bun.stdin.text(),
     stdinIsTTY: !!process.stdin.isTTY,
     errIsTTY: !!process.stderr.isTTY,
-    readLine: () =>
-      new Promise((resolve) => {
-        const rl = createInterface({ input: process.stdin, terminal: false });
-        let done = false;
-        const finish = (line: string | null) => {
-          if (done) return;
-          done = true;
-          rl.close();
-          resolve(line);
-        };
-        rl.once("line", (l) => finish(l));
-        rl.once("close", () => finish(null));
-      }),
+    readLine,
+    ask: (prompt) => {
+      process.stderr.write(prompt);
+      return readLine();
+    },
+    readSecret: (prompt) => {
+      process.stderr.write(prompt);
+      if (!process.stdin.isTTY) return readLine();
+      return readSecretFromTerminal();
+    },
     isTTY,
     color: isTTY && !process.env.NO_COLOR,
     cwd: process.cwd(),
