@@ -16,10 +16,18 @@ $bun scripts/gen.ts --check || exit 1
 $bun scripts/build.ts || exit 1
 
 out=$(mktemp)
+# The helpers keep every secret they make and every agent log and CLI error here (see test/support/scan.ts).
+MCP_TEST_SCAN_DIR=$(mktemp -d)
+export MCP_TEST_SCAN_DIR
 $bun test "$@" 2>&1 | tee "$out"
 code=${PIPESTATUS[0]}
 count() { grep -E "^ *[0-9]+ $1\$" "$out" | tail -n 1 | awk '{print $1}'; }
 pass=$(count pass); fail=$(count fail); skip=$(count skip)
+# After a full run: no token, password or pushed content in any log or error output (counted as one more test).
+if [ $# -eq 0 ]; then
+  if $bun scripts/scan-secrets.ts "$MCP_TEST_SCAN_DIR"; then pass=$(( ${pass:-0} + 1 )); else fail=$(( ${fail:-0} + 1 )); code=1; fi
+fi
+rm -rf "$MCP_TEST_SCAN_DIR"
 line="${pass:-0} passed, ${fail:-0} failed"
 [ -n "$skip" ] && [ "$skip" != 0 ] && line="$line, $skip skipped"
 rm -f "$out"

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { startTestAgent, writeServiceDef, type TestAgent } from "../support/agent.ts";
 import { podmanAvailable, TEST_IMAGES } from "../support/image.ts";
 import { mcpArgv, waitFor } from "../support/mcp.ts";
+import { recordSecret } from "../support/scan.ts";
 
 const podman = await podmanAvailable();
 if (!podman.ok) console.warn(`e2e transfer suite SKIPPED: podman is not available (${podman.reason})`);
@@ -41,6 +42,13 @@ describe.skipIf(!podman.ok)("e2e: mcp push and mcp pull", () => {
     expect(p.code).toBe(0);
     expect(readFileSync(back, "utf8")).toBe("listen = 8080\n");
     expect(statSync(back).mode & 0o777).toBe(0o640);
+    // Content that must never show in a log or an error (the scan of a full run checks).
+    const secret = `pushed-content-${crypto.randomUUID()}`;
+    recordSecret(secret);
+    writeFileSync(join(agent.dir, "secret.conf"), secret);
+    expect((await agent.cli(["push", join(agent.dir, "secret.conf"), "files", "conf/secret.conf"])).code).toBe(0);
+    expect((await agent.cli(["pull", "files", "conf/secret.conf", join(agent.dir, "secret-back.conf")])).code).toBe(0);
+    expect(readFileSync(join(agent.dir, "secret-back.conf"), "utf8")).toBe(secret);
     // Into a directory: the file's own name there.
     const q = await agent.cli(["pull", "files", "conf/app.conf", agent.dir]);
     expect(q.code).toBe(0);

@@ -1,3 +1,4 @@
+import { recordOutput, recordSecret } from "./scan.ts";
 import type { Subprocess } from "bun";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -56,6 +57,7 @@ export async function startTestAgent(
   const init = await runMcp(flavor, ["agent", "init", "--node", node, "--listen", address, "--dir", join(dir, "state"), "--srv-root", join(dir, "srv")]);
   if (init.code !== 0) throw new Error(`agent init failed (${init.code}): ${init.stderr}`);
   const token = init.stdout.trimEnd().split("\n").at(-1)!;
+  recordSecret(token);
   const agentConfig = join(dir, "state/mcp-agent.toml");
   let text = readFileSync(agentConfig, "utf8");
   for (const [section, kv] of Object.entries(opts.settings ?? {})) {
@@ -102,10 +104,12 @@ export async function startTestAgent(
     async stop() {
       proc.kill("SIGTERM");
       await proc.exited;
+      recordOutput("agent", log);
     },
     async restart() {
       proc.kill("SIGTERM");
       await proc.exited;
+      recordOutput("agent", log);
       await spawnAgent();
     },
   };

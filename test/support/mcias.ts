@@ -9,6 +9,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createCa, issueCert } from "../../src/auth/index.ts";
 import { tempDir } from "./mcp.ts";
+import { recordSecret } from "./scan.ts";
 
 export interface MciasUser {
   password: string;
@@ -34,11 +35,13 @@ export function startMcias(users: Record<string, MciasUser>): TestMcias {
   const dir = tempDir("mcp-mcias-");
   const caFile = join(dir, "ca.pem");
   writeFileSync(caFile, ca.certPem);
+  for (const u of Object.values(users)) recordSecret(u.password);
   const tokens = new Map<string, { username: string; expiresAt: number }>();
   const calls = { login: 0, validate: 0 };
   let down = false;
   const issue = (username: string, ttlMs = 3_600_000) => {
     const token = randomBytes(24).toString("hex");
+    recordSecret(token);
     tokens.set(token, { username, expiresAt: Date.now() + ttlMs });
     return token;
   };

@@ -1,3 +1,4 @@
+import { recordOutput } from "./scan.ts";
 import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -67,6 +68,7 @@ export async function runMcp(
     stderr: "pipe",
   });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  recordOutput("cli-stderr", stderr);
   return { code, stdout, stderr };
 }
 

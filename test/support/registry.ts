@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createCa, issueCert } from "../../src/auth/certs.ts";
 import { freePort, tempDir, waitFor } from "./mcp.ts";
+import { recordSecret } from "./scan.ts";
 
 /** Debian's package puts the binary here. */
 export const REGISTRY_BIN = "/usr/bin/docker-registry";
@@ -40,6 +41,7 @@ export interface TestRegistry {
 export async function startRegistry(opts: { username?: string; password?: string } = {}): Promise<TestRegistry> {
   const username = opts.username ?? "mcp-agent";
   const password = opts.password ?? `pw-${crypto.randomUUID()}`;
+  recordSecret(password);
   const dir = tempDir("mcp-registry-");
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
