@@ -7,3 +7,4 @@ export { currentDeployment, planRollback, rollbackService, rollbackTarget, type 
 export { adoptService, specFromContainer } from "./adopt.ts";
 export { ownerOf, type Owner } from "./ownership.ts";
 export { syncServices, type SyncRequest } from "./sync.ts";
+export { recoverInterruptedDeployments } from "./recover.ts";

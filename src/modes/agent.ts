@@ -6,13 +6,13 @@ import { createConsola, type LogObject } from "consola";
 import { checkEnvironment, createHandlers, createRegistryAuth, renewIfDue, startAgentServer } from "../agent/index.ts";
 import type { CliIO } from "../cli/io.ts";
 import { readAgentConfig, type AgentConfig } from "../config/index.ts";
-import { createLocks, startService, stopService, type DeployDeps } from "../deploy/index.ts";
+import { createLocks, recoverInterruptedDeployments, startService, stopService, type DeployDeps } from "../deploy/index.ts";
 import { systemClock } from "../lib/clock.ts";
 import { McpError } from "../lib/errors.ts";
 import { formatContext, type Logger } from "../lib/log.ts";
 import { createAlerter, createJournal, startMonitor, type ExecFn, type LiveState } from "../monitor/index.ts";
 import { createPodmanRuntime, createRunner } from "../podman/index.ts";
-import { failPendingDeployments, openDb } from "../store/index.ts";
+import { openDb } from "../store/index.ts";
 import pkg from "../../package.json" with { type: "json" };
 
 const LEVELS = { error: 0, warn: 1, info: 3, debug: 4 } as const;
@@ -58,11 +58,10 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
 
   const db = openDb(cfg.database.path);
   const clock = systemClock;
-  const stale = failPendingDeployments(db, "the agent stopped during this deploy", clock.now());
-  if (stale > 0) log.warn("marked interrupted deployments failed", { count: stale });
-
   const locks = createLocks();
   const journal = createJournal(db);
+  // Deployments a killed agent left pending: closed, and the registry made to say what runs.
+  await recoverInterruptedDeployments({ runtime, db, clock, log, journal });
   const deps: DeployDeps = {
     node: cfg.agent.nodeName,
     runtime,

@@ -96,3 +96,8 @@ export function nextBatch(db: Db, service: string): number {
   const row = db.query("SELECT COALESCE(MAX(batch), 0) + 1 AS n FROM deployments WHERE service = ?").get(service) as { n: number };
   return row.n;
 }
+
+/** Deployments still `pending` (the agent died during them), oldest first. */
+export function pendingDeployments(db: Db): DeploymentRecord[] {
+  return (db.query("SELECT * FROM deployments WHERE outcome = 'pending' ORDER BY id").all() as Row[]).map(toRecord);
+}

@@ -19,7 +19,7 @@ export default (io: CliIO) =>
             name: s.name, node: s.node, active: s.active,
             components: s.components.map((c) => ({
               name: c.name, desired: c.desired, observed: c.observed, version: c.version, image_digest: c.imageDigest,
-              container: c.containerName, deployed_at: c.deployedAt ? new Date(c.deployedAt).toISOString() : null, spec: c.spec,
+              container: c.containerName, container_id: c.containerId, deployed_at: c.deployedAt ? new Date(c.deployedAt).toISOString() : null, spec: c.spec,
             })),
           })),
           unreachable: answers.filter((a) => !a.ok).map((a) => ({ node: a.node, error: a.ok ? "" : a.error.message })),
