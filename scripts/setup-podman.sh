@@ -7,7 +7,7 @@
 set -euo pipefail
 
 need=()
-for pkg in podman runc uidmap slirp4netns zstd busybox-static docker-registry; do
+for pkg in podman runc uidmap slirp4netns zstd busybox-static docker-registry systemd nix-bin openssl; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 

@@ -98,7 +98,7 @@ export async function snapshotService(
         // not root: the copy stays ours, as the rest of what we could read
       }
     }
-    const tar = spawnTar(createArgs(dir, staging));
+    const tar = spawnTar(createArgs(dir, staging, databases.map((rel) => rel + COPY_SUFFIX)));
     const kill = () => tar.kill("SIGTERM");
     o.signal.addEventListener("abort", kill, { once: true });
     const stderr = new Response(tar.stderr).text();

@@ -9,10 +9,10 @@ export const COPY_SUFFIX = ".mcp-snapshot-copy";
 /**
  * Creates the archive on stdout: the service's directory without `backups/`
  * (top level) and without `*.db`, `*.db-wal`, `*.db-shm`, `*.db-journal`;
- * then the staging directory, whose `<name>.db.mcp-snapshot-copy` files are
- * stored as `<name>.db`. Owners are stored as numbers.
+ * then the copies from the staging directory (`<name>.db.mcp-snapshot-copy`,
+ * relative paths), stored as `<name>.db`. Owners are stored as numbers.
  */
-export function createArgs(serviceDir: string, stagingDir: string): string[] {
+export function createArgs(serviceDir: string, stagingDir: string, copies: string[]): string[] {
   return [
     "--zstd", "-c", "-f", "-", "--numeric-owner",
     // Exclusions are positional in GNU tar: they come before the directories.
@@ -20,7 +20,8 @@ export function createArgs(serviceDir: string, stagingDir: string): string[] {
     "--no-anchored", "--exclude=*.db", "--exclude=*.db-wal", "--exclude=*.db-shm", "--exclude=*.db-journal",
     `--transform=s/${COPY_SUFFIX.replaceAll(".", "\\.")}$//`,
     "-C", serviceDir, ".",
-    "-C", stagingDir, ".",
+    // The copies by name, not the staging directory itself: its `./` entry would give the restored directory its mode.
+    ...(copies.length > 0 ? ["-C", stagingDir, ...copies.map((c) => `./${c}`)] : []),
   ];
 }
 
@@ -35,7 +36,8 @@ export function listArgs(archive: string): string[] {
  * placeholders until the end, so nothing is written through them.
  */
 export function extractArgs(archive: string, into: string): string[] {
-  return ["--zstd", "-x", "-f", archive, "-C", into, "--no-overwrite-dir"];
+  // The archive's `./` gives the restored directory its mode and owner (the staging directory is ours and empty).
+  return ["--zstd", "-x", "-f", archive, "-C", into];
 }
 
 /** Starts tar; stdout is piped (snapshots stream it), stderr kept for the error. */

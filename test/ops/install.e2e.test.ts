@@ -14,7 +14,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs
 import { join } from "node:path";
 import { HTTP_CMD, podmanAvailable, uniqueName } from "../support/image.ts";
 import { ensureBinary, freePort, ROOT, runMcp, tempDir, waitFor } from "../support/mcp.ts";
-import { describeEntry, entriesOf, execArgv, listTree, parseUnit, unitEnvironment, unitExec, writeBusyboxRootfs, type UnitFile } from "../support/ops.ts";
+import { describeEntry, endProcessTree, entriesOf, execArgv, listTree, parseUnit, unitEnvironment, unitExec, writeBusyboxRootfs, type UnitFile } from "../support/ops.ts";
 
 const NODE = "ops-e2e";
 const HOME = "/srv/mcp";
@@ -80,6 +80,25 @@ function snapshotOfInstall(): string {
   ].join("\n");
 }
 
+describe("scripts/install.sh usage (no root needed)", () => {
+  const run = (args: string[]) => Bun.spawnSync(["bash", join(ROOT, "scripts/install.sh"), ...args], { stdout: "pipe", stderr: "pipe" });
+
+  test("--help prints the options on stdout, exit 0", () => {
+    const r = run(["--help"]);
+    expect(r.exitCode).toBe(0);
+    for (const flag of ["--binary", "--prefix", "--srv-root", "--unit-dir", "--node", "--listen", "--no-start"]) expect(r.stdout.toString()).toContain(flag);
+  });
+
+  test("a bad flag or half of --node/--listen: what went wrong and what to do, exit 2, nothing done", () => {
+    const bad = run(["--bogus"]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr.toString()).toBe("install: error: unknown argument: --bogus\ninstall: hint: see scripts/install.sh --help\n");
+    const half = run(["--node", "rift"]);
+    expect(half.exitCode).toBe(2);
+    expect(half.stderr.toString()).toStartWith("install: error: --node and --listen go together\n");
+  });
+});
+
 describe.skipIf(reason !== null)("scripts/install.sh, then the agent as mcp with rootless podman", () => {
   let port = 0;
   let token = "";
@@ -97,12 +116,8 @@ describe.skipIf(reason !== null)("scripts/install.sh, then the agent as mcp with
   });
 
   afterAll(async () => {
-    if (agentPid) {
-      try {
-        process.kill(agentPid, "SIGTERM");
-      } catch {}
-    }
-    if (agent) await agent.exited;
+    // runuser forks: the agent is its child (already ended by the last test when all went well).
+    if (agent) await endProcessTree(agent);
     if (agentUnit) asMcp(agentUnit, ["podman", "rm", "-f", "-t", "0", container]);
     // The user, its podman storage (with the test image) and the installed files stay.
     removeTestState();

@@ -93,6 +93,8 @@ describe("the units say what SPEC §6.2 asks", () => {
     expect(one(agent, "Service", "ProtectSystem")).toBe("full");
     expect(one(agent, "Service", "ProtectHome")).toBe("false");
     expect(one(agent, "Service", "Restart")).toBe("on-failure");
+    // A bad config (exit 2) is not retried; a missing runtime dir or podman (exit 1) is.
+    expect(one(agent, "Service", "RestartPreventExitStatus")).toBe("2");
     for (const u of [agent, backup]) {
       expect(unitValues(u, "Service", "MemoryDenyWriteExecute")).toEqual([]);
       expect(unitValues(u, "Service", "RestrictNamespaces")).toEqual([]);
@@ -102,6 +104,8 @@ describe("the units say what SPEC §6.2 asks", () => {
 
   test("stopping the agent signals only the agent (containers stay), and the user namespace is made before NoNewPrivileges applies", () => {
     expect(one(agent, "Service", "KillMode")).toBe("process");
+    // systemctl reload: the agent rereads its certificate on SIGHUP.
+    expect(unitValues(agent, "Service", "ExecReload")).toEqual(["/bin/kill -HUP $MAINPID"]);
     const pre = unitExec(agent, "ExecStartPre");
     expect(pre).toHaveLength(1);
     expect(pre[0]!.privileged).toBe(true);

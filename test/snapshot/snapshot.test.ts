@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { $ } from "bun";
 import { Database } from "bun:sqlite";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isMcpError } from "../../src/lib/errors.ts";
 import { silentLogger } from "../../src/lib/log.ts";
@@ -116,14 +116,19 @@ describe("snapshot and restore", () => {
     }
   }, 60_000);
 
-  test("restore replaces the directory as a whole; modes are kept", async () => {
+  test("restore replaces the directory as a whole; modes are kept (the directory's too)", async () => {
     writeFileSync(join(srv, "app", "a.txt"), "A\n", { mode: 0o640 });
+    const db = new Database(join(srv, "app", "data", "x.db"));
+    db.exec("CREATE TABLE t (v)");
+    db.close();
+    chmodSync(join(srv, "app"), 0o751);
     const snap = await snapshot();
     writeFileSync(join(srv, "app", "a.txt"), "changed\n");
     writeFileSync(join(srv, "app", "new.txt"), "added after\n");
     await restoreService({ srvRoot: srv, service: "app", maxBytes: 1 << 30 }, stream(snap.bytes, snap.sha256));
-    expect(tree(join(srv, "app"))).toEqual({ "a.txt": Buffer.from("A\n").toString("base64") });
+    expect(Object.keys(tree(join(srv, "app"))).sort()).toEqual(["a.txt", "data/x.db"]);
     expect(statSync(join(srv, "app", "a.txt")).mode & 0o777).toBe(0o640);
+    expect(statSync(join(srv, "app")).mode & 0o777).toBe(0o751);
     expect(readdirSync(srv)).toEqual(["app"]);
   });
 

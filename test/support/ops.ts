@@ -157,6 +157,50 @@ function idNames(): { users: Map<number, string>; groups: Map<number, string> } 
   return { users: read("/etc/passwd"), groups: read("/etc/group") };
 }
 
+/**
+ * Every descendant of a process (children first found through
+ * /proc/<pid>/task/<tid>/children), deepest last. For ending what a shell
+ * started: killing the shell alone leaves its children running.
+ */
+export function descendantsOf(pid: number): number[] {
+  const out: number[] = [];
+  const visit = (p: number) => {
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${p}/task`);
+    } catch {
+      return;
+    }
+    for (const t of tasks) {
+      let kids: number[] = [];
+      try {
+        kids = readFileSync(`/proc/${p}/task/${t}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+      } catch {
+        continue;
+      }
+      for (const k of kids) {
+        out.push(k);
+        visit(k);
+      }
+    }
+  };
+  visit(pid);
+  return out;
+}
+
+/** Sends SIGTERM to a process's descendants and then to it, and waits for it to end. */
+export async function endProcessTree(proc: { pid: number; exited: Promise<number> }): Promise<void> {
+  for (const p of descendantsOf(proc.pid).reverse()) {
+    try {
+      process.kill(p, "SIGTERM");
+    } catch {}
+  }
+  try {
+    process.kill(proc.pid, "SIGTERM");
+  } catch {}
+  await proc.exited;
+}
+
 /** The lines of a colon-separated file (/etc/passwd, /etc/subuid …) whose first field is name. */
 export function entriesOf(file: string, name: string): string[] {
   return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l.startsWith(`${name}:`)) : [];
