@@ -187,7 +187,9 @@ describe("snapshot and restore", () => {
     const bad = join(good, "bad.db");
     const db = new Database(bad);
     db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); CREATE INDEX tv ON t (v)");
-    for (let i = 0; i < 2000; i++) db.run("INSERT INTO t (v) VALUES (?)", [`value ${i}`]);
+    db.transaction(() => {
+      for (let i = 0; i < 2000; i++) db.run("INSERT INTO t (v) VALUES (?)", [`value ${i}`]);
+    })();
     db.close();
     // Damage a page in the middle of the file (not the header).
     const bytes = readFileSync(bad);
@@ -200,7 +202,7 @@ describe("snapshot and restore", () => {
     writeFileSync(join(srv, "app", "keep.txt"), "still here\n");
     await expect(restoreService({ srvRoot: srv, service: "app", maxBytes: 1 << 30 }, stream(z, sha(z)))).rejects.toThrow(/bad\.db in the archive fails its integrity check/);
     expect(readFileSync(join(srv, "app", "keep.txt"), "utf8")).toBe("still here\n");
-  });
+  }, 30_000);
 
   test("the service directory must exist for a snapshot; a restore may create it", async () => {
     await expect(snapshot("missing")).rejects.toThrow(/does not exist on this node/);
