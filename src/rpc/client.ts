@@ -73,6 +73,32 @@ export function createAgentClient(o: AgentClientOptions): AgentClient {
     return transport.call(name, req, ms, (m) => onMessage(m as Res), signal);
   }
 
+  /**
+   * A client-streamed upload (PushFile, RestoreService): the header with the
+   * first chunk, the data, and the SHA-256 computed here in the last message.
+   */
+  async function upload<Res>(
+    name: string, what: string, make: (m: Record<string, unknown>) => MessageShape<DescMessage>,
+    header: object, source: AsyncIterable<Uint8Array>, signal?: AbortSignal,
+  ): Promise<Res> {
+    const hash = createHash("sha256");
+    async function* messages() {
+      let first = true;
+      for await (const data of source) {
+        hash.update(data);
+        yield make(first ? { ...header, data } : { data });
+        first = false;
+      }
+      const sha256 = hash.digest("hex");
+      yield make(first ? { ...header, sha256 } : { sha256 });
+    }
+    let res: Res | undefined;
+    await transport.call(name, messages(), TRANSFER_MS, (m) => (res = m as Res), signal);
+    if (signal?.aborted) throw new McpError("aborted", `the ${what} was cancelled`);
+    if (!res) throw new McpError("internal", `node ${o.node}: ${name} answered without a message`, "check the agent's log");
+    return res;
+  }
+
   /** Deploy and Rollback: progress messages, then one result. */
   async function deployLike<Res extends DeployResponse | RollbackResponse>(
     name: string, what: string, req: MessageShape<DescMessage>, ms: number, onProgress: (p: Progress) => void,
@@ -119,39 +145,11 @@ export function createAgentClient(o: AgentClientOptions): AgentClient {
         onChunk({ data: r.data, sha256: r.sha256, databases: r.databases }), signal);
     },
     async restoreService(header, source, signal) {
-      const hash = createHash("sha256");
-      async function* messages() {
-        let first = true;
-        for await (const data of source) {
-          hash.update(data);
-          yield create(RestoreServiceRequestSchema, first ? { ...header, data } : { data });
-          first = false;
-        }
-        const sha256 = hash.digest("hex");
-        yield create(RestoreServiceRequestSchema, first ? { ...header, sha256 } : { sha256 });
-      }
-      let res: RestoreServiceResponse | undefined;
-      await transport.call("RestoreService", messages(), TRANSFER_MS, (m) => (res = m as RestoreServiceResponse), signal);
-      if (signal?.aborted) throw new McpError("aborted", "the restore was cancelled");
-      if (!res) throw new McpError("internal", `node ${o.node}: RestoreService answered without a message`, "check the agent's log");
+      const res = await upload<RestoreServiceResponse>("RestoreService", "restore", (m) => create(RestoreServiceRequestSchema, m), header, source, signal);
       return { size: Number(res.size), databases: res.databases, restarted: res.restarted };
     },
     async pushFile(header, source, signal) {
-      const hash = createHash("sha256");
-      async function* messages() {
-        let first = true;
-        for await (const data of source) {
-          hash.update(data);
-          yield create(PushFileRequestSchema, first ? { ...header, data } : { data });
-          first = false;
-        }
-        const sha256 = hash.digest("hex");
-        yield create(PushFileRequestSchema, first ? { ...header, sha256 } : { sha256 });
-      }
-      let res: PushFileResponse | undefined;
-      await transport.call("PushFile", messages(), TRANSFER_MS, (m) => (res = m as PushFileResponse), signal);
-      if (signal?.aborted) throw new McpError("aborted", "the push was cancelled");
-      if (!res) throw new McpError("internal", `node ${o.node}: PushFile answered without a message`, "check the agent's log");
+      const res = await upload<PushFileResponse>("PushFile", "push", (m) => create(PushFileRequestSchema, m), header, source, signal);
       return { size: Number(res.size), sha256: res.sha256, mode: res.mode };
     },
     async pullFile(target, onChunk, signal) {

@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
 import {
-  chmodSync, chownSync, closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync,
+  chmodSync, chownSync, closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync,
 } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { McpError, messageOf } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import { integrityCheck, vacuumInto } from "../store/index.ts";
+import { writeChunks } from "../transfer/index.ts";
 import { COPY_SUFFIX, createArgs, extractArgs, listArgs, runTar, spawnTar } from "./tar.ts";
 
 /** Messages of about this size go to the client. */
@@ -161,31 +162,16 @@ export async function restoreService(
   try {
     // 1. The archive, whole and matching its checksum.
     const fd = openSync(archive, "wx", 0o600);
-    const hash = createHash("sha256");
-    let size = 0;
-    let claimed = "";
+    let received: { size: number; sha256: string; claimed: string };
     try {
-      for await (const c of chunks) {
-        if (c.data.length > 0) {
-          size += c.data.length;
-          if (size > o.maxBytes) {
-            throw new McpError("resource_exhausted", `the archive is larger than this agent accepts (${o.maxBytes} bytes)`, "raise [agent] max_transfer in the agent's config");
-          }
-          hash.update(c.data);
-          try {
-            let off = 0;
-            while (off < c.data.length) off += writeSync(fd, c.data, off, c.data.length - off);
-          } catch (err) {
-            throw ioError("cannot store the archive", err);
-          }
-        }
-        if (c.sha256) claimed = c.sha256;
-      }
+      received = await writeChunks(fd, chunks, { maxBytes: o.maxBytes, what: "cannot store the archive", tooBig: "the archive" });
       fsyncSync(fd);
+    } catch (err) {
+      throw errno(err) ? ioError("cannot store the archive", err) : err;
     } finally {
       closeSync(fd);
     }
-    const sha256 = hash.digest("hex");
+    const { size, sha256, claimed } = received;
     if (!claimed) throw new McpError("invalid_argument", "the restore ended without the archive's SHA-256", "send the checksum in the last message");
     if (claimed.toLowerCase() !== sha256) {
       throw new McpError("data_loss", `checksum mismatch: received ${sha256}, the sender computed ${claimed}`, `restore again; ${dir} is unchanged`);

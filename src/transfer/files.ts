@@ -130,37 +130,21 @@ export async function receiveFile(
     } catch (err) {
       throw ioError(`cannot create a file in ${o.service}/${parts.slice(0, -1).join("/")}`, err);
     }
-    const hash = createHash("sha256");
-    let size = 0;
-    let claimed = "";
     // The data is flushed to disk while it streams in (a background fdatasync every FLUSH_BYTES, one at a time),
     // so the fsync before the rename has little left to do.
     let flushedAt = 0;
-    for await (const c of chunks) {
-      if (c.data.length > 0) {
-        size += c.data.length;
-        if (size > o.maxBytes) {
-          throw new McpError("resource_exhausted", `the file is larger than this agent accepts (${o.maxBytes} bytes)`, "raise [agent] max_transfer in the agent's config");
-        }
-        hash.update(c.data);
-        try {
-          let off = 0;
-          while (off < c.data.length) off += writeSync(fd, c.data, off, c.data.length - off);
-        } catch (err) {
-          throw ioError(`cannot write ${o.path}`, err);
-        }
-        if (!flushing && size - flushedAt >= FLUSH_BYTES) {
-          flushedAt = size;
-          const f = fd;
-          flushing = new Promise<void>((resolve) => fdatasync(f, () => resolve())).then(() => {
-            flushing = null;
-          });
-        }
-      }
-      if (c.sha256) claimed = c.sha256;
-    }
+    const { size, sha256, claimed } = await writeChunks(fd, chunks, {
+      maxBytes: o.maxBytes, what: `cannot write ${o.path}`, tooBig: "the file",
+      onWritten: (written) => {
+        if (flushing || written - flushedAt < FLUSH_BYTES) return;
+        flushedAt = written;
+        const f = fd;
+        flushing = new Promise<void>((resolve) => fdatasync(f, () => resolve())).then(() => {
+          flushing = null;
+        });
+      },
+    });
     await flushing;
-    const sha256 = hash.digest("hex");
     if (!claimed) throw new McpError("invalid_argument", "the push ended without its SHA-256", "the client must send the checksum in its last message");
     if (claimed.toLowerCase() !== sha256) {
       throw new McpError("data_loss", `checksum mismatch: received ${sha256}, the sender computed ${claimed}`, "push again; the previous file is unchanged");
@@ -251,4 +235,37 @@ export async function* sendFile(
 /** Whether a path resolves inside dir (for tests and checks): the real path of an open descriptor. */
 export function realPathOfFd(fd: number): string {
   return readlinkSync(`/proc/self/fd/${fd}`);
+}
+
+/**
+ * Writes streamed chunks to an open file: at most `maxBytes` in all
+ * (`resource_exhausted` beyond), SHA-256 computed on the way, and the last
+ * SHA-256 the sender gave. `onWritten` is told the running size (a push
+ * flushes in the background with it). Write errors name `what` (a full disk
+ * says so).
+ */
+export async function writeChunks(
+  fd: number,
+  chunks: AsyncIterable<{ data: Uint8Array; sha256: string }>,
+  o: { maxBytes: number; what: string; tooBig: string; onWritten?: (size: number) => void },
+): Promise<{ size: number; sha256: string; claimed: string }> {
+  const hash = createHash("sha256");
+  let size = 0;
+  let claimed = "";
+  for await (const c of chunks) {
+    if (c.data.length > 0) {
+      size += c.data.length;
+      if (size > o.maxBytes) throw new McpError("resource_exhausted", `${o.tooBig} is larger than this agent accepts (${o.maxBytes} bytes)`, "raise [agent] max_transfer in the agent's config");
+      hash.update(c.data);
+      try {
+        let off = 0;
+        while (off < c.data.length) off += writeSync(fd, c.data, off, c.data.length - off);
+      } catch (err) {
+        throw ioError(o.what, err);
+      }
+      o.onWritten?.(size);
+    }
+    if (c.sha256) claimed = c.sha256;
+  }
+  return { size, sha256: hash.digest("hex"), claimed };
 }
