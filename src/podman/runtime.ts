@@ -232,8 +232,26 @@ export function createPodmanRuntime(opts: PodmanRuntimeOptions): ContainerRuntim
         throw new McpError("not_found", `container ${name} not found`, "list containers with `mcp ps`");
       }
       if (o.signal.aborted) return;
-      const handle = runner.stream(streamLogsArgs(name, o.tail, o.follow), { signal: o.signal, onLine, onErrLine: onLine });
-      await handle.done;
+      // Without --follow the log is read to its end: that has the deadline of any podman call.
+      const ac = new AbortController();
+      const cancel = () => ac.abort();
+      o.signal.addEventListener("abort", cancel, { once: true });
+      let timedOut = false;
+      const timer = o.follow ? undefined : setTimeout(() => {
+        timedOut = true;
+        ac.abort();
+      }, callMs);
+      try {
+        const handle = runner.stream(streamLogsArgs(name, o.tail, o.follow), { signal: ac.signal, onLine, onErrLine: onLine });
+        await handle.done;
+      } finally {
+        clearTimeout(timer);
+        o.signal.removeEventListener("abort", cancel);
+      }
+      if (timedOut) {
+        throw new McpError("deadline_exceeded", `podman logs did not answer within ${Number((callMs / 1000).toFixed(1))}s`,
+          "podman may be stuck: check `podman ps` and for hung podman/conmon processes on the node");
+      }
     },
 
     async watch(onEvent: (e: RuntimeEvent) => void, signal: AbortSignal): Promise<void> {

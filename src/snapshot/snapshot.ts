@@ -86,6 +86,9 @@ export async function snapshotService(
       try {
         vacuumInto(join(dir, rel), copy, { durable: false }); // read by tar at once, then removed
       } catch (err) {
+        if (/disk is full|SQLITE_FULL/i.test(messageOf(err))) {
+          throw new McpError("resource_exhausted", `cannot copy the database ${rel}: the disk is full`, "free space on the node (the copy needs as much as the database), then try again");
+        }
         throw new McpError("failed_precondition", `cannot copy the database ${rel}: ${messageOf(err)}`, "check that it is an SQLite database the agent's user can open");
       }
       const answer = integrityCheck(copy);
@@ -167,7 +170,7 @@ export async function restoreService(
       received = await writeChunks(fd, chunks, { maxBytes: o.maxBytes, what: "cannot store the archive", tooBig: "the archive" });
       fsyncSync(fd);
     } catch (err) {
-      throw errno(err) ? ioError("cannot store the archive", err) : err;
+      throw err instanceof McpError ? err : ioError("cannot store the archive", err);
     } finally {
       closeSync(fd);
     }
