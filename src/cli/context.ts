@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { defaultCliConfigPath, findNode, readCliConfig, type CliConfig, type NodeConfig } from "../config/index.ts";
 import { isMcpError, McpError, messageOf } from "../lib/errors.ts";
-import { parseDuration } from "../lib/duration.ts";
+import { MAX_TIMER_MS, parseDuration } from "../lib/duration.ts";
 import { readServiceDef, serviceDefPath } from "../servicedef/index.ts";
 import { createAgentClient, type AgentClient } from "../rpc/index.ts";
 import type { CliIO } from "./io.ts";
@@ -121,7 +121,7 @@ export function lockWaitFrom(text: string | undefined): number {
   if (text === undefined) return 0;
   if (text.trim() === "0") return 1;
   const ms = parseDuration(text, "--wait");
-  if (ms > 0xffff_ffff) throw new McpError("invalid_argument", `--wait: "${text}" is too long`, "at most 49d");
+  if (ms > MAX_TIMER_MS) throw new McpError("invalid_argument", `--wait: "${text}" is too long`, "at most 24d");
   return Math.max(1, ms);
 }
 

@@ -5,7 +5,7 @@
  * read from this schema, so a new key is overridable without more code.
  */
 import * as v from "valibot";
-import { isDuration, parseDuration } from "../lib/duration.ts";
+import { isDuration, MAX_TIMER_MS, parseDuration } from "../lib/duration.ts";
 import { isSize, parseSize } from "../lib/size.ts";
 import { NAME_RULE, NAME_RULE_TEXT } from "../lib/names.ts";
 import { hostPortProblem, isServerUrl, splitHostPort } from "./_paths.ts";
@@ -19,6 +19,15 @@ const size = v.pipe(
   v.string(),
   v.check(isSize, (i) => `${JSON.stringify(i.input)} is not a size (write it as 512MiB, 4GiB or plain bytes)`),
   v.check((s) => !isSize(s) || parseSize(s) > 0, "must be larger than 0"),
+);
+/** A duration mcp waits on with a timer: at most 24 days (longer timers fire at once). */
+const timer = v.pipe(
+  duration,
+  v.check((s) => !isDuration(s) || parseDuration(s) <= MAX_TIMER_MS, "must be at most 24d (it is waited on with a timer)"),
+);
+const positiveTimer = v.pipe(
+  timer,
+  v.check((s) => !isDuration(s) || parseDuration(s) > 0, "must be longer than 0"),
 );
 const positiveDuration = v.pipe(
   duration,
@@ -51,10 +60,10 @@ export const AgentConfigSchema = v.strictObject({
     runtime: v.optional(v.picklist(["podman"])),
     // An extension of SPEC §3.2: the podman binary, a name looked up in PATH or a path.
     podman: v.optional(nonEmpty),
-    stop_timeout: v.optional(duration),
-    podman_timeout: v.optional(positiveDuration),
-    pull_timeout: v.optional(positiveDuration),
-    lock_wait: v.optional(duration),
+    stop_timeout: v.optional(timer),
+    podman_timeout: v.optional(positiveTimer),
+    pull_timeout: v.optional(positiveTimer),
+    lock_wait: v.optional(timer),
     max_transfer: v.optional(size),
   }),
   database: v.strictObject({ path: nonEmpty }),
@@ -68,14 +77,14 @@ export const AgentConfigSchema = v.strictObject({
   ),
   monitor: v.optional(
     v.strictObject({
-      resync: v.optional(positiveDuration),
+      resync: v.optional(positiveTimer),
       alert_command: v.optional(v.array(v.string())),
-      cooldown: v.optional(duration),
-      flap_threshold: v.optional(v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(1, "must be at least 1"))),
+      cooldown: v.optional(timer),
+      flap_threshold: v.optional(v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(1, "must be at least 1"), v.maxValue(1_000_000, "must be at most 1000000"))),
       flap_window: v.optional(positiveDuration),
       retention: v.optional(positiveDuration),
       reconcile: v.optional(v.boolean()),
-      drift_grace: v.optional(duration),
+      drift_grace: v.optional(timer),
     }),
   ),
   registries: v.optional(

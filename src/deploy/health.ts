@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from "../lib/duration.ts";
 import { isMcpError, messageOf } from "../lib/errors.ts";
 import type { ContainerRuntime } from "../runtime/port.ts";
 import type { HealthSpec } from "../runtime/types.ts";
@@ -18,7 +19,7 @@ export async function waitHealthy(runtime: ContainerRuntime, name: string, healt
       return { ok: false, why: c ? `the container exited (exit code ${c.exitCode}) before it was healthy` : "the container disappeared before it was healthy", probe };
     }
     try {
-      const r = await runtime.exec(name, health.cmd, health.timeoutMs);
+      const r = await runtime.exec(name, health.cmd, Math.min(health.timeoutMs, MAX_TIMER_MS));
       if (r.code === 0) return { ok: true };
       probe = r.output || `exit code ${r.code}`;
     } catch (err) {
@@ -27,7 +28,7 @@ export async function waitHealthy(runtime: ContainerRuntime, name: string, healt
     }
     if (attempt < health.retries) {
       if (signal?.aborted) break;
-      await new Promise((r) => setTimeout(r, health.intervalMs));
+      await new Promise((r) => setTimeout(r, Math.min(health.intervalMs, MAX_TIMER_MS)));
     }
   }
   const seconds = Math.round((health.retries * (health.intervalMs + health.timeoutMs)) / 1000);

@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from "../lib/duration.ts";
 import { McpError } from "../lib/errors.ts";
 
 /** Releases a held lock. Idempotent. */
@@ -38,7 +39,8 @@ export function createLocks(now: () => number = Date.now): Locks {
         let timer: ReturnType<typeof setTimeout> | undefined;
         const cleanup = new AbortController();
         const gaveUp = new Promise<"timeout" | "aborted">((resolve) => {
-          timer = setTimeout(() => resolve("timeout"), opts.waitMs);
+          // Longer timers fire at once (a wait from the network is not trusted to be sane).
+          timer = setTimeout(() => resolve("timeout"), Math.min(opts.waitMs, MAX_TIMER_MS));
           opts.signal?.addEventListener("abort", () => resolve("aborted"), { once: true, signal: cleanup.signal });
         });
         const got = await Promise.race([prev.done.then(() => "ok" as const), gaveUp]);

@@ -9,15 +9,29 @@ const DURATION = /^(\d+)(ms|s|m|h|d)$/;
  */
 export function parseDuration(text: string, field = "duration"): number {
   const m = DURATION.exec(text.trim());
+  if (m && Number(m[1]) * UNITS[m[2]!]! > MAX_DURATION_MS) {
+    throw mcpError("invalid_argument", `${field}: "${text}" is longer than mcp takes (3650d)`, "write a shorter duration");
+  }
   if (!m) {
     throw mcpError("invalid_argument", `${field}: "${text}" is not a duration`, "write it as a number and a unit: 500ms, 2s, 15m, 24h, 30d");
   }
   return Number(m[1]) * UNITS[m[2]!]!;
 }
 
-/** True when text is a valid duration string. */
+/** The longest duration mcp takes anywhere: ten years. */
+export const MAX_DURATION_MS = 3650 * 86_400_000;
+
+/**
+ * The longest duration of anything mcp waits on with a timer (a deadline,
+ * an interval): 24 days. Timers longer than 2^31-1 ms (24.8 days) fire at
+ * once in Bun and Node.
+ */
+export const MAX_TIMER_MS = 24 * 86_400_000;
+
+/** True when text is a valid duration string of at most MAX_DURATION_MS. */
 export function isDuration(text: string): boolean {
-  return DURATION.test(text.trim());
+  const m = DURATION.exec(text.trim());
+  return !!m && Number(m[1]) * UNITS[m[2]!]! <= MAX_DURATION_MS;
 }
 
 /** Formats a duration as a compact string: `500ms`, `2s`, `15m`, `24h`, `30d` when exact, else seconds. */

@@ -35,6 +35,16 @@ export interface RpcServerOptions {
 
 type Call = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown>;
 
+/** A request stream whose read errors (a message that does not decode, a stream cut short) are the caller's: invalid_argument. */
+async function* readStream<Req>(call: AsyncIterable<Req>): AsyncGenerator<Req> {
+  try {
+    for await (const m of call) yield m;
+  } catch (err) {
+    if (err instanceof McpError) throw err;
+    throw new McpError("invalid_argument", `the request stream could not be read (${err instanceof Error ? err.message : String(err)})`, "send well-formed messages");
+  }
+}
+
 /** The audit identity of a failed call: the token's name when authorization refused it, else who was known. */
 function refusedAs(err: unknown, who: string): string {
   return who === "-" && err instanceof McpError && err.identity ? err.identity : who;
@@ -103,7 +113,7 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
       (async () => {
         const ctx = await begin(method, call as Call, ac.signal);
         who = ctx.identity.name;
-        return fn(call as AsyncIterable<Req>, ctx);
+        return fn(readStream<Req>(call as AsyncIterable<Req>), ctx);
       })().then(
         (res) => {
           finish(method, started, who, call.getPeer(), undefined);

@@ -1,4 +1,5 @@
 import { readdir, readFile } from "node:fs/promises";
+import { decodeUtf8 } from "../lib/text.ts";
 import { basename, join } from "node:path";
 import { writeFileAtomic } from "../config/index.ts";
 import { McpError } from "../lib/errors.ts";
@@ -54,6 +55,7 @@ export async function readServiceDefs(dir: string): Promise<{ defs: ServiceDef[]
     const dirents = await readdir(dir, { withFileTypes: true });
     names = dirents.filter((d) => !d.isDirectory() && d.name.endsWith(".toml") && !d.name.startsWith(".")).map((d) => d.name);
   } catch (err) {
+    if (err instanceof McpError) throw err; // invalid UTF-8, located
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") {
       throw new McpError("invalid_argument", `service definition directory ${dir} does not exist`, "create it, or set services.dir in the CLI config", { cause: err });
@@ -86,8 +88,9 @@ export async function setActiveInFile(path: string, active: boolean): Promise<{ 
 
 async function readText(path: string): Promise<string | null> {
   try {
-    return await readFile(path, "utf8");
+    return decodeUtf8(await readFile(path), path);
   } catch (err) {
+    if (err instanceof McpError) throw err; // invalid UTF-8, located
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return null;
     throw new McpError("invalid_argument", `${path}: cannot read (${code ?? "error"})`, "check the file's permissions", { cause: err });

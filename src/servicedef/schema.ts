@@ -4,7 +4,7 @@
  * the checks are written for operators; paths and lines are added by parse.ts.
  */
 import * as v from "valibot";
-import { isDuration, parseDuration } from "../lib/duration.ts";
+import { isDuration, MAX_TIMER_MS, parseDuration } from "../lib/duration.ts";
 import { NAME_RULE, NAME_RULE_TEXT } from "../lib/names.ts";
 
 const quote = (x: unknown) => JSON.stringify(x);
@@ -44,6 +44,7 @@ const duration = v.pipe(
   v.string(),
   v.check(isDuration, (i) => `${quote(i.input)} is not a duration (write it as 500ms, 2s, 15m, 24h, 30d)`),
   v.check((s) => !isDuration(s) || parseDuration(s) > 0, "must be longer than 0"),
+  v.check((s) => !isDuration(s) || parseDuration(s) <= MAX_TIMER_MS, "must be at most 24d"),
 );
 
 /** `[components.health]` as written. */
@@ -51,7 +52,7 @@ export const HealthSchema = v.strictObject({
   cmd: v.pipe(v.array(v.string()), v.minLength(1, "must name a command to run")),
   interval: v.optional(duration),
   timeout: v.optional(duration),
-  retries: v.optional(v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(1, "must be at least 1"))),
+  retries: v.optional(v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(1, "must be at least 1"), v.maxValue(10_000, "must be at most 10000"))),
 });
 
 /** One `[[components]]` entry as written. */

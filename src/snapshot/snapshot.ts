@@ -53,6 +53,9 @@ function workDir(srvRoot: string, kind: string, service: string): string {
   try {
     mkdirSync(dir, { mode: 0o700 });
   } catch (err) {
+    if (errno(err) === "ENOENT") {
+      throw new McpError("failed_precondition", `the srv root ${srvRoot} does not exist on this node`, `create it (mkdir -p ${srvRoot}, owned by the agent's user), or fix [agent] srv_root`);
+    }
     throw ioError(`cannot create ${dir}`, err);
   }
   return dir;

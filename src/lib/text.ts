@@ -1,0 +1,29 @@
+import { McpError } from "./errors.ts";
+
+const strict = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Decodes a file's bytes as UTF-8, refusing invalid sequences (TOML must be
+ * UTF-8; a replacement character must never slip into a value). The error
+ * names the file, the line and the byte offset.
+ */
+export function decodeUtf8(bytes: Uint8Array, source: string): string {
+  try {
+    return strict.decode(bytes);
+  } catch {
+    // Find the first bad byte for the message.
+    let ok = 0;
+    for (let end = bytes.length; ok < end; ) {
+      const mid = Math.ceil((ok + end) / 2);
+      try {
+        new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
+        ok = mid;
+        if (mid === end) break;
+      } catch {
+        end = mid - 1;
+      }
+    }
+    const line = bytes.subarray(0, ok).reduce((n, b) => (b === 0x0a ? n + 1 : n), 1);
+    throw new McpError("invalid_argument", `${source}:${line}: invalid UTF-8 (byte ${ok})`, "save the file as UTF-8");
+  }
+}
