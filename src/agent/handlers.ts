@@ -59,19 +59,20 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: N
     },
     async restoreService(header, chunks, ctx) {
       assertName("service", header.service);
-      const svc = getService(db, header.service);
-      const view = live();
-      const running = (svc?.components ?? []).filter((c) => view.get(c.containerName)?.state === "running");
-      if (running.length > 0 && !header.force) {
-        throw new McpError(
-          "failed_precondition",
-          `service ${header.service} is running (${running.map((c) => c.containerName).join(", ")})`,
-          `stop it first (mcp stop ${header.service}), or restore with --force, which restarts it afterwards`,
-        );
-      }
+      // Under the service's lock: no deploy starts a container between the check and the swap.
       const release = await deps.locks.acquire(`service ${header.service}`, { waitMs: deps.defaultLockWaitMs, signal: ctx.signal });
       let result: { size: number; databases: string[] };
+      let running: { containerName: string }[];
       try {
+        const view = live();
+        running = (getService(db, header.service)?.components ?? []).filter((c) => view.get(c.containerName)?.state === "running");
+        if (running.length > 0 && !header.force) {
+          throw new McpError(
+            "failed_precondition",
+            `service ${header.service} is running (${running.map((c) => c.containerName).join(", ")})`,
+            `stop it first (mcp stop ${header.service}), or restore with --force, which restarts it afterwards`,
+          );
+        }
         result = await restoreService({ srvRoot: facts.srvRoot, service: header.service, maxBytes: maxTransferBytes }, chunks);
       } finally {
         release();
