@@ -1,7 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { defineCommand } from "citty";
-import { McpError } from "../../lib/errors.ts";
 import { loadServiceDef } from "../../servicedef/index.ts";
 import { checkRelativePath } from "../../transfer/paths.ts";
 import { commonArgs, connectNode, loadConfig } from "../context.ts";
@@ -47,8 +46,7 @@ export default (io: CliIO) =>
         io.out(`pulled ${formatBytes(r.size)} from ${def.name}:${args.path} on ${def.node} to ${local} (sha256 ${r.sha256})\n`);
         return 0;
       } catch (err) {
-        sink.drop();
-        if (err instanceof McpError) throw err;
+        sink.drop(); // the local file stays as it was
         throw err;
       } finally {
         progress.finish();
