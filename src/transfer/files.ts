@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import {
-  closeSync, constants as C, fchmodSync, fdatasync, fstatSync, fsyncSync, mkdirSync, openSync, readlinkSync, readSync, renameSync, unlinkSync, writeSync,
+  closeSync, constants as C, rmdirSync, fchmodSync, fdatasync, fstatSync, fsyncSync, mkdirSync, openSync, readlinkSync, readSync, renameSync, unlinkSync, writeSync,
 } from "node:fs";
 import { join } from "node:path";
 import { McpError, messageOf } from "../lib/errors.ts";
@@ -58,12 +58,30 @@ function openServiceDir(srvRoot: string, service: string): number {
   }
 }
 
+/** Directories a push made on its way, each as (its parent's descriptor, its name), outermost first; kept open to undo. */
+type Made = { parentFd: number; name: string }[];
+
+/** Removes the directories a failed push made (deepest first, only while empty) and closes their parents' descriptors. */
+function undoMade(made: Made, failed: boolean): void {
+  for (const m of [...made].reverse()) {
+    if (failed) {
+      try {
+        rmdirSync(at(m.parentFd, m.name));
+      } catch {
+        // not empty (another push put something there), or already gone
+      }
+    }
+    closeSync(m.parentFd);
+  }
+}
+
 /**
- * Walks to the directory that holds the last component; with `create`,
- * missing directories are made (0755). Returns its descriptor; the caller
- * closes it.
+ * Walks to the directory that holds the last component; with `made`,
+ * missing directories are made (0755) and recorded there. Returns its
+ * descriptor; the caller closes it.
  */
-function openParent(srvRoot: string, service: string, path: string, parts: string[], create: boolean): number {
+function openParent(srvRoot: string, service: string, path: string, parts: string[], made: Made | null): number {
+  const create = made !== null;
   let fd = openServiceDir(srvRoot, service);
   try {
     for (const name of parts.slice(0, -1)) {
@@ -73,12 +91,20 @@ function openParent(srvRoot: string, service: string, path: string, parts: strin
       } catch (err) {
         const code = errnoOf(err);
         if (code === "ENOENT" && create) {
+          let mine = true;
           try {
             mkdirSync(at(fd, name), { mode: 0o755 });
           } catch (e) {
             if (errnoOf(e) !== "EEXIST") throw ioError(`cannot create directory ${name}`, e);
+            mine = false;
           }
           next = openSync(at(fd, name), DIR_FLAGS);
+          if (mine) {
+            // Keep the parent open: a failed push removes what it made through it.
+            made!.push({ parentFd: fd, name });
+            fd = next;
+            continue;
+          }
         } else if (code === "ELOOP" || code === "ENOTDIR") {
           throw refusedSymlink(path);
         } else if (code === "ENOENT") {
@@ -117,7 +143,14 @@ export async function receiveFile(
 ): Promise<{ size: number; sha256: string; mode: number }> {
   const parts = checkRelativePath(o.path);
   const name = parts.at(-1)!;
-  const dirFd = openParent(o.srvRoot, o.service, o.path, parts, true);
+  const made: Made = [];
+  let dirFd: number;
+  try {
+    dirFd = openParent(o.srvRoot, o.service, o.path, parts, made);
+  } catch (err) {
+    undoMade(made, true);
+    throw err;
+  }
   const tmp = `.${name.slice(0, 200)}.mcp-${randomBytes(6).toString("hex")}.tmp`;
   let fd = -1;
   let renamed = false;
@@ -181,6 +214,8 @@ export async function receiveFile(
       }
     }
     closeSync(dirFd);
+    // A failed push leaves no directory it made behind.
+    undoMade(made, !renamed);
   }
 }
 
@@ -193,7 +228,7 @@ export async function* sendFile(
   o: { srvRoot: string; service: string; path: string; chunkBytes?: number },
 ): AsyncGenerator<{ data: Uint8Array; mode: number; size: number; sha256: string }> {
   const parts = checkRelativePath(o.path);
-  const dirFd = openParent(o.srvRoot, o.service, o.path, parts, false);
+  const dirFd = openParent(o.srvRoot, o.service, o.path, parts, null);
   let fd: number;
   try {
     fd = openSync(at(dirFd, parts.at(-1)!), C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK);

@@ -157,6 +157,17 @@ describe("pushes and pulls that are allowed", () => {
     }
   });
 
+  test("a failed push into new directories leaves none of them behind; directories that existed stay", async () => {
+    const tooBig = await receiveFile({ srvRoot: srv, service: "app", path: "new/deeper/x.bin", mode: 0, maxBytes: 4 }, once(content)).catch((e) => e);
+    expect(isMcpError(tooBig, "resource_exhausted")).toBe(true);
+    expect(readdirSync(join(srv, "app")).sort()).toEqual(["conf", "etc", "dangling", "out", "rel-escape", "secret-link", "sibling"].sort());
+    const inConf = await receiveFile({ srvRoot: srv, service: "app", path: "conf/sub/x.bin", mode: 0, maxBytes: 4 }, once(content)).catch((e) => e);
+    expect(isMcpError(inConf, "resource_exhausted")).toBe(true);
+    expect(readdirSync(join(srv, "app", "conf"))).toEqual(["app.toml"]);
+    await receiveFile({ srvRoot: srv, service: "app", path: "new/deeper/x.bin", mode: 0, maxBytes: 1 << 20 }, once(content));
+    expect(readFileSync(join(srv, "app", "new", "deeper", "x.bin"), "utf8")).toBe("pushed content\n");
+  });
+
   test("checkRelativePath and modeFor", () => {
     expect(checkRelativePath("conf/app.toml")).toEqual(["conf", "app.toml"]);
     expect(checkRelativePath("data/my file (1).txt".replace(/[()]/g, ""))).toEqual(["data", "my file 1.txt"]);
