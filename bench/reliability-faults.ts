@@ -23,14 +23,13 @@
 // Writes bench/results/faults-<timestamp>.json and prints a summary.
 import { $ } from "bun";
 import { Database } from "bun:sqlite";
-import { createHash, randomBytes, randomInt } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import { cpus, loadavg } from "node:os";
-import {
-  closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync, writeSync,
-} from "node:fs";
-import { join, relative } from "node:path";
+import { lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { startTestAgent, writeServiceDef, type TestAgent } from "../test/support/agent.ts";
 import { podmanAvailable } from "../test/support/image.ts";
+import { fillDisk, freeBytes, leftovers, treeDigest } from "../test/support/disk.ts";
 import { ensureBinary, ROOT, tempDir } from "../test/support/mcp.ts";
 import {
   HUNG_CALL_S, HUNG_SCENARIOS, HUNG_STOP_S, hungTrial, latencySummary, resetHungService, sampleStatus, startHungHarness, STATUS_LIMITS,
@@ -94,52 +93,7 @@ async function hungPart() {
 }
 
 // ---------------------------------------------------------------------------
-// Full disk (the helpers are those of test/reliability/full-disk.e2e.test.ts)
-
-function freeBytes(dir: string): number {
-  const s = statfsSync(dir);
-  return s.bavail * s.bsize;
-}
-
-function fillDisk(dir: string, leave: number): string {
-  const path = join(dir, "filler");
-  const fd = openSync(path, "a");
-  try {
-    const chunk = Buffer.alloc(64 << 10, 0x5a);
-    for (;;) {
-      const want = freeBytes(dir) - leave;
-      if (want <= 0) break;
-      try {
-        writeSync(fd, chunk, 0, Math.min(chunk.length, want));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "ENOSPC") break;
-        throw err;
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return path;
-}
-
-function treeDigest(dir: string, skip: (rel: string) => boolean = () => false): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    const path = join(e.parentPath, e.name);
-    const rel = relative(dir, path);
-    if (skip(rel)) continue;
-    const st = lstatSync(path);
-    const kind = st.isFile() ? `file ${createHash("sha256").update(readFileSync(path)).digest("hex")}` : st.isDirectory() ? "dir" : "other";
-    out[rel] = `${(st.mode & 0o7777).toString(8)} ${kind}`;
-  }
-  return out;
-}
-
-function leftovers(root: string): string[] {
-  return readdirSync(root, { recursive: true, withFileTypes: true })
-    .filter((e) => (e.parentPath === root && e.name.startsWith(".mcp-")) || /^\..*\.mcp-[0-9a-f]+\.tmp$/.test(e.name))
-    .map((e) => relative(root, join(e.parentPath, e.name)));
-}
+// Full disk (helpers in test/support/disk.ts, shared with test/reliability/full-disk.e2e.test.ts)
 
 const same = (a: Record<string, string>, b: Record<string, string>) =>
   Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);

@@ -6,77 +6,19 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { $ } from "bun";
 import { Database } from "bun:sqlite";
-import { createHash, randomBytes } from "node:crypto";
-import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync, writeSync } from "node:fs";
-import { join, relative } from "node:path";
+import { randomBytes } from "node:crypto";
+import { lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { startTestAgent, writeServiceDef, type TestAgent } from "../support/agent.ts";
 import { podmanAvailable } from "../support/image.ts";
-import { ensureBinary, tempDir } from "../support/mcp.ts";
+import { fillDisk, freeBytes, leftovers, mountTmpfs, treeDigest } from "../support/disk.ts";
+import { ensureBinary } from "../support/mcp.ts";
 
 /** The size of the tmpfs under test. */
 const TMPFS_SIZE = "8m";
 
-/** Mounts a fresh tmpfs (root only); the reason when it cannot. */
-async function mountTmpfs(): Promise<{ ok: true; dir: string } | { ok: false; reason: string }> {
-  if (process.getuid?.() !== 0) return { ok: false, reason: "not root: mounting a tmpfs needs root" };
-  const dir = tempDir("mcp-full-disk-");
-  const r = await $`mount -t tmpfs -o size=${TMPFS_SIZE},mode=0755 tmpfs ${dir}`.nothrow().quiet();
-  if (r.exitCode !== 0) {
-    rmSync(dir, { recursive: true, force: true });
-    return { ok: false, reason: `mount -t tmpfs failed: ${r.stderr.toString().trim()}` };
-  }
-  return { ok: true, dir };
-}
-
-/** Bytes free to an unprivileged writer. */
-function freeBytes(dir: string): number {
-  const s = statfsSync(dir);
-  return s.bavail * s.bsize;
-}
-
-/** Fills dir's filesystem until `leave` bytes are free (a filler file at the top); returns its path. */
-function fillDisk(dir: string, leave: number): string {
-  const path = join(dir, "filler");
-  const fd = openSync(path, "a");
-  try {
-    const chunk = Buffer.alloc(64 << 10, 0x5a);
-    for (;;) {
-      const want = freeBytes(dir) - leave;
-      if (want <= 0) break;
-      try {
-        writeSync(fd, chunk, 0, Math.min(chunk.length, want));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "ENOSPC") break;
-        throw err;
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return path;
-}
-
-/** Every entry under dir (dot files too): type, mode and, for files, the SHA-256 of the bytes. */
-function treeDigest(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    const path = join(e.parentPath, e.name);
-    const st = lstatSync(path);
-    const kind = st.isFile() ? `file ${createHash("sha256").update(readFileSync(path)).digest("hex")}` : st.isDirectory() ? "dir" : "other";
-    out[relative(dir, path)] = `${(st.mode & 0o7777).toString(8)} ${kind}`;
-  }
-  return out;
-}
-
-/** What a push or restore may leave behind: `.mcp-*` work directories at the top, `.*.mcp-*.tmp` files anywhere. */
-function leftovers(root: string): string[] {
-  return readdirSync(root, { recursive: true, withFileTypes: true })
-    .filter((e) => (e.parentPath === root && e.name.startsWith(".mcp-")) || /^\..*\.mcp-[0-9a-f]+\.tmp$/.test(e.name))
-    .map((e) => relative(root, join(e.parentPath, e.name)));
-}
-
 const podman = await podmanAvailable();
-const disk = podman.ok ? await mountTmpfs() : ({ ok: false, reason: "not tried" } as const);
+const disk = podman.ok ? await mountTmpfs(TMPFS_SIZE) : ({ ok: false, reason: "not tried" } as const);
 if (!podman.ok) console.warn(`full-disk suite SKIPPED: podman is not available (${podman.reason})`);
 else if (!disk.ok) console.warn(`full-disk suite SKIPPED: ${disk.reason}`);
 
