@@ -1,7 +1,28 @@
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, fchmodSync, openSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fchmodSync, fstatSync, openSync, type Stats, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { McpError, messageOf } from "../lib/errors.ts";
+
+/**
+ * Opens a local regular file for reading (what a push or a restore sends),
+ * runs fn with its descriptor and stat, and closes it. `what` names it in
+ * the errors ("the local file", "the archive").
+ */
+export async function withLocalFile<T>(path: string, what: string, fn: (fd: number, st: Stats) => Promise<T>): Promise<T> {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (err) {
+    throw new McpError("invalid_argument", `cannot read ${path}: ${messageOf(err)}`, `check ${what}'s path`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new McpError("invalid_argument", `${path} is not a regular file`, `give ${what} as a file`);
+    return await fn(fd, st);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Bytes per message of a push or restore: big messages keep the per-message work small. */
 const CHUNK_BYTES = 256 << 10;

@@ -1,11 +1,9 @@
-import { closeSync, fstatSync, openSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { defineCommand } from "citty";
-import { McpError, messageOf } from "../../lib/errors.ts";
 import { loadServiceDef } from "../../servicedef/index.ts";
 import { checkRelativePath } from "../../transfer/paths.ts";
 import { commonArgs, connectNode, loadConfig } from "../context.ts";
-import { readChunks } from "../files.ts";
+import { readChunks, withLocalFile } from "../files.ts";
 import type { CliIO } from "../io.ts";
 import { createProgress } from "../progress.ts";
 import { formatBytes } from "../units.ts";
@@ -25,15 +23,7 @@ export default (io: CliIO) =>
       checkRelativePath(path); // refused here too, before anything is read or sent
       const cfg = await loadConfig(io, args.config);
       const { def } = await loadServiceDef(cfg.services.dir, args.service);
-      let fd: number;
-      try {
-        fd = openSync(local, "r");
-      } catch (err) {
-        throw new McpError("invalid_argument", `cannot read ${local}: ${messageOf(err)}`, "check the local file's path");
-      }
-      try {
-        const st = fstatSync(fd);
-        if (!st.isFile()) throw new McpError("invalid_argument", `${local} is not a regular file`, "push a file");
+      return withLocalFile(local, "the local file", async (fd, st) => {
         const client = connectNode(cfg, def.node);
         const progress = createProgress(io, `push ${basename(local)}`, st.size);
         try {
@@ -45,8 +35,6 @@ export default (io: CliIO) =>
           progress.finish();
           client.close();
         }
-      } finally {
-        closeSync(fd);
-      }
+      });
     },
   });

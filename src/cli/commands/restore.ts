@@ -1,10 +1,8 @@
-import { closeSync, fstatSync, openSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { defineCommand } from "citty";
-import { McpError, messageOf } from "../../lib/errors.ts";
 import { loadServiceDef } from "../../servicedef/index.ts";
 import { commonArgs, connectNode, loadConfig } from "../context.ts";
-import { readChunks } from "../files.ts";
+import { readChunks, withLocalFile } from "../files.ts";
 import type { CliIO } from "../io.ts";
 import { createProgress } from "../progress.ts";
 import { formatBytes } from "../units.ts";
@@ -25,14 +23,7 @@ export default (io: CliIO) =>
       const file = resolve(io.cwd, args.file);
       const cfg = await loadConfig(io, args.config);
       const { def } = await loadServiceDef(cfg.services.dir, args.service);
-      let fd: number;
-      try {
-        fd = openSync(file, "r");
-      } catch (err) {
-        throw new McpError("invalid_argument", `cannot read ${file}: ${messageOf(err)}`, "check the archive's path");
-      }
-      try {
-        const size = fstatSync(fd).size;
+      return withLocalFile(file, "the archive", async (fd, { size }) => {
         const client = connectNode(cfg, def.node);
         const progress = createProgress(io, `restore ${basename(file)}`, size);
         try {
@@ -45,8 +36,6 @@ export default (io: CliIO) =>
           progress.finish();
           client.close();
         }
-      } finally {
-        closeSync(fd);
-      }
+      });
     },
   });
