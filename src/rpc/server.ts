@@ -83,49 +83,43 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
     return se;
   }
 
+  /**
+   * The frame of every call: authenticate and authorize, run the work with a
+   * signal that aborts when the client cancels, audit the outcome, and hand
+   * `done` the result or the status to send.
+   */
+  function serve<T>(method: string, call: Call, work: (ctx: CallContext) => Promise<T>, done: (err: Partial<grpc.ServiceError> | null, res?: T) => void): void {
+    const started = Date.now();
+    const ac = new AbortController();
+    (call as grpc.ServerUnaryCall<unknown, unknown>).on("cancelled", () => ac.abort());
+    let who = "-";
+    (async () => {
+      const ctx = await begin(method, call, ac.signal);
+      who = ctx.identity.name;
+      return work(ctx);
+    })().then(
+      (res) => {
+        finish(method, started, who, call.getPeer(), undefined);
+        done(null, res);
+      },
+      (err) => done(finish(method, started, refusedAs(err, who), call.getPeer(), err)),
+    );
+  }
+
   function unary<Req, Res>(method: string, fn: (req: Req, ctx: CallContext) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
-    return (call, callback) => {
-      const started = Date.now();
-      const ac = new AbortController();
-      call.on("cancelled", () => ac.abort());
-      let who = "-";
-      (async () => {
-        const ctx = await begin(method, call as Call, ac.signal);
-        who = ctx.identity.name;
-        return fn(call.request, ctx);
-      })().then(
-        (res) => {
-          finish(method, started, who, call.getPeer(), undefined);
-          callback(null, res);
-        },
-        (err) => callback(finish(method, started, refusedAs(err, who), call.getPeer(), err)!),
-      );
-    };
+    return (call, callback) =>
+      serve(method, call as Call, (ctx) => fn(call.request, ctx), (err, res) => (err ? callback(err) : callback(null, res)));
   }
 
   /** A handler whose request is a stream: authenticated before any message is read. */
   function clientStream<Req, Res>(method: string, fn: (messages: AsyncIterable<Req>, ctx: CallContext) => Promise<Res>): grpc.handleClientStreamingCall<Req, Res> {
-    return (call, callback) => {
-      const started = Date.now();
-      const ac = new AbortController();
-      call.on("cancelled", () => ac.abort());
-      let who = "-";
-      (async () => {
-        const ctx = await begin(method, call as Call, ac.signal);
-        who = ctx.identity.name;
-        return fn(readStream<Req>(call as AsyncIterable<Req>), ctx);
-      })().then(
-        (res) => {
-          finish(method, started, who, call.getPeer(), undefined);
-          callback(null, res);
-        },
-        (err) => {
-          // Whatever is still coming is read and dropped, so the client sees the status, not a stalled window.
-          call.resume();
-          callback(finish(method, started, refusedAs(err, who), call.getPeer(), err)!);
-        },
-      );
-    };
+    return (call, callback) =>
+      serve(method, call as Call, (ctx) => fn(readStream<Req>(call as AsyncIterable<Req>), ctx), (err, res) => {
+        if (!err) return callback(null, res);
+        // Whatever is still coming is read and dropped, so the client sees the status, not a stalled window.
+        call.resume();
+        callback(err);
+      });
   }
 
   /** Writes a message; resolves at once, or when the stream has drained (backpressure for big streams). */
@@ -143,23 +137,13 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
   }
 
   function serverStream<Req, Res>(method: string, fn: (req: Req, ctx: CallContext, write: (r: Res) => Promise<void>) => Promise<void>): grpc.handleServerStreamingCall<Req, Res> {
-    return (call) => {
-      const started = Date.now();
-      const ac = new AbortController();
-      call.on("cancelled", () => ac.abort());
-      let who = "-";
-      (async () => {
-        const ctx = await begin(method, call as Call, ac.signal);
-        who = ctx.identity.name;
-        await fn(call.request, ctx, (r) => writeWithBackpressure(call as grpc.ServerWritableStream<unknown, unknown>, r));
-      })().then(
-        () => {
-          finish(method, started, who, call.getPeer(), undefined);
-          call.end();
-        },
-        (err) => call.emit("error", finish(method, started, refusedAs(err, who), call.getPeer(), err)!),
+    return (call) =>
+      serve(
+        method,
+        call as Call,
+        (ctx) => fn(call.request, ctx, (r) => writeWithBackpressure(call as grpc.ServerWritableStream<unknown, unknown>, r)),
+        (err) => (err ? call.emit("error", err) : call.end()),
       );
-    };
   }
 
   const handlers: Record<string, grpc.UntypedHandleCall> = {
