@@ -25,7 +25,7 @@ function readLine(): Promise<string | null> {
  * erases, Ctrl-C gives up (exit status 130 through the error boundary),
  * Ctrl-D on an empty line is end of input.
  */
-function readSecretFromTerminal(): Promise<string | null> {
+function readSecretFromTerminal(prompt: string): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const stdin = process.stdin;
     let secret = "";
@@ -49,9 +49,11 @@ function readSecretFromTerminal(): Promise<string | null> {
         else if (ch >= " ") secret += ch;
       }
     };
+    // Raw mode before the prompt: whatever is typed once the prompt shows is never echoed.
     stdin.setRawMode(true);
     stdin.resume();
     stdin.on("data", onData);
+    process.stderr.write(prompt);
   });
 }
 
@@ -71,9 +73,11 @@ function processIO(): CliIO {
       return readLine();
     },
     readSecret: (prompt) => {
-      process.stderr.write(prompt);
-      if (!process.stdin.isTTY) return readLine();
-      return readSecretFromTerminal();
+      if (!process.stdin.isTTY) {
+        process.stderr.write(prompt);
+        return readLine();
+      }
+      return readSecretFromTerminal(prompt);
     },
     isTTY,
     color: isTTY && !process.env.NO_COLOR,

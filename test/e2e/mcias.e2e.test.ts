@@ -50,8 +50,8 @@ describe.skipIf(!!skip)("e2e: MCIAS mode", () => {
       for await (const c of proc.stdout) out += new TextDecoder().decode(c);
     })();
     const answer = async (prompt: string, text: string) => {
+      // The CLI shows a secret's prompt only once the terminal is in raw mode: typing after it is never echoed.
       await waitFor(() => out.includes(prompt), `the prompt ${JSON.stringify(prompt)}`, 15_000);
-      await Bun.sleep(150);
       proc.stdin.write(`${text}\r`);
       proc.stdin.flush();
     };

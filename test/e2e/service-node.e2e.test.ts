@@ -70,9 +70,13 @@ describe.skipIf(!podman.ok)("e2e: mcp service edit, node list, node status", () 
     const proc = Bun.spawn(["script", "-qec", cmd, "/dev/null"], {
       env: { ...process.env, EDITOR: `sh ${editor}`, VISUAL: "", NO_COLOR: "1" }, stdin: "pipe", stdout: "pipe", stderr: "pipe",
     });
-    const typed = async (answer: string, runs: number) => {
-      await waitFor(() => existsSync(count) && readFileSync(count, "utf8").split("\n").length > runs, `editor run ${runs}`, 20_000);
-      await Bun.sleep(300);
+    let out = "";
+    void (async () => {
+      for await (const c of proc.stdout) out += new TextDecoder().decode(c);
+    })();
+    // Answer each prompt once it is on the terminal (the editor, which shares the terminal, has ended by then).
+    const typed = async (answer: string, prompts: number) => {
+      await waitFor(() => (out.match(/edit again\? \[Y\/n\]/g) ?? []).length >= prompts, `prompt ${prompts}`, 20_000);
       proc.stdin.write(`${answer}\n`);
       proc.stdin.flush();
     };
@@ -80,7 +84,7 @@ describe.skipIf(!podman.ok)("e2e: mcp service edit, node list, node status", () 
     await typed("n", 2);
     proc.stdin.end();
     const code = await proc.exited;
-    const out = await new Response(proc.stdout).text();
+    await waitFor(() => out.includes("your edit is kept in"), "the last lines", 5_000);
     expect(code).toBe(2);
     expect(out.match(/edit again\? \[Y\/n\]/g)).toHaveLength(2);
     expect(out).toContain("your edit is kept in");
