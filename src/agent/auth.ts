@@ -7,6 +7,8 @@ import type { Db } from "../store/index.ts";
  * The agent's authentication and authorization check for one call:
  * a missing or invalid token fails `unauthenticated`; an RPC missing from the
  * role table, or a role below the RPC's least role, fails `permission_denied`.
+ * The identity carries the token's service scope; the rpc server checks each
+ * request against it (src/auth/scope.ts), since only it has the decoded request.
  */
 export function createAuthenticator(o: { db: Db; clock: Clock; mode: "local" | "mcias"; mcias?: (token: string) => Promise<Identity> }) {
   return async (token: string | null, method: string): Promise<Identity> => {

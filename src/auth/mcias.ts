@@ -117,7 +117,8 @@ export function createMciasValidator(o: MciasServer & { cacheTtlMs: number; cloc
     if (!role) {
       throw new McpError("permission_denied", `MCIAS user ${name} has no mcp role (admin, operator or viewer)`, "ask an MCIAS admin for a role", { identity: name });
     }
-    const identity: Identity = { name, role };
+    // MCIAS has no service scopes: its users act on every service their role allows.
+    const identity: Identity = { name, role, services: [] };
     cache.set(key, { identity, until: Math.min(now + o.cacheTtlMs, expiresAt || Infinity) });
     // Keep the cache small: drop expired entries now and then.
     if (cache.size > 1000) for (const [k, v] of cache) if (v.until <= now) cache.delete(k);

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { McpError, mcpError } from "../lib/errors.ts";
 import type { Clock } from "../lib/clock.ts";
+import { isValidName, NAME_RULE_TEXT } from "../lib/names.ts";
 import { findTokenByHash, insertToken, touchToken, type Db, type TokenRecord } from "../store/index.ts";
 import { isRole, type Role } from "./roles.ts";
 
@@ -8,6 +9,11 @@ import { isRole, type Role } from "./roles.ts";
 export interface Identity {
   name: string;
   role: Role;
+  /**
+   * The services this caller may act on (SPEC §7.1, `--services`); empty =
+   * every service (admins, MCIAS users and unscoped tokens).
+   */
+  services: readonly string[];
 }
 
 /** A new random 256-bit token secret, base64url (43 characters). */
@@ -21,17 +27,40 @@ export function hashToken(secret: string): string {
 }
 
 /**
- * Creates a local-mode token and returns its secret (shown once, never stored).
- * Fails invalid_argument for a bad role, already_exists for a taken name.
+ * Parses `--services a,b`: comma-separated service names (spaces around them
+ * are dropped, repeats kept once). Fails invalid_argument for a name that
+ * breaks the naming rule or a list that names no service.
  */
-export function createToken(db: Db, opts: { name: string; role: string; ttlMs: number }, clock: Clock): string {
+export function parseServiceList(text: string): string[] {
+  const names = [...new Set(text.split(",").map((s) => s.trim()).filter((s) => s !== ""))];
+  if (names.length === 0) {
+    throw mcpError("invalid_argument", "--services names no service", "pass --services <service>[,<service>…], or leave --services out for every service");
+  }
+  const bad = names.find((n) => !isValidName(n));
+  if (bad !== undefined) throw mcpError("invalid_argument", `--services: ${JSON.stringify(bad)} is not a valid service name (${NAME_RULE_TEXT})`, "name services as their definitions do");
+  return names;
+}
+
+/**
+ * Creates a local-mode token and returns its secret (shown once, never stored).
+ * `services`, when given, scopes it to those services (SPEC §7.1); it must
+ * name at least one, and an admin token cannot be scoped (an admin manages
+ * tokens and the node, which no service scope can contain).
+ * Fails invalid_argument for a bad role, name or scope, already_exists for a taken name.
+ */
+export function createToken(db: Db, opts: { name: string; role: string; ttlMs: number; services?: readonly string[] }, clock: Clock): string {
   if (!isRole(opts.role)) {
     throw mcpError("invalid_argument", `role "${opts.role}" is not one of admin, operator, viewer`, "pass --role admin|operator|viewer");
   }
   if (!opts.name.trim()) throw mcpError("invalid_argument", "a token needs a --name", "pass --name <who or what uses it>");
+  const services = opts.services === undefined ? [] : parseServiceList(opts.services.join(","));
+  if (services.length > 0 && opts.role === "admin") {
+    throw mcpError("invalid_argument", "an admin token cannot be scoped to services (an admin manages the whole node)",
+      "create an operator or viewer token with --services, or an admin token without it");
+  }
   const secret = generateTokenSecret();
   const now = clock.now();
-  const ok = insertToken(db, { name: opts.name, role: opts.role, hash: hashToken(secret), expiresAt: opts.ttlMs > 0 ? now + opts.ttlMs : 0 }, now);
+  const ok = insertToken(db, { name: opts.name, role: opts.role, hash: hashToken(secret), expiresAt: opts.ttlMs > 0 ? now + opts.ttlMs : 0, services }, now);
   if (!ok) throw mcpError("already_exists", `a token named "${opts.name}" exists`, "choose another --name, or revoke the old one first");
   return secret;
 }
@@ -54,5 +83,5 @@ export function verifyLocalToken(db: Db, secret: string, clock: Clock): Identity
     throw new McpError("permission_denied", `role "${rec.role}" may not use this agent`, "ask an admin for an operator or viewer token", { identity: rec.name });
   }
   touchToken(db, rec.id, now);
-  return { name: rec.name, role: rec.role };
+  return { name: rec.name, role: rec.role, services: rec.services };
 }

@@ -5,6 +5,8 @@ import {
   RestartServiceResponseSchema, RollbackResponseSchema, StartServiceResponseSchema, StopServiceResponseSchema,
   type AdoptContainersRequest, type ListAuditRequest, type RestoreServiceRequest, type SnapshotServiceRequest, type LogsRequest, type PullFileRequest, type PushFileRequest, type DeployRequest, type SyncDesiredStateRequest, type GetServiceStatusRequest, type WatchEventsRequest, type RestartServiceRequest, type RollbackRequest, type StartServiceRequest, type StopServiceRequest,
 } from "../gen/mcp/v1/agent_pb.ts";
+import type { FloodLimiter } from "../auth/flood.ts";
+import { assertInScope } from "../auth/scope.ts";
 import { McpError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { AgentApi, CallContext } from "./api.ts";
@@ -13,7 +15,12 @@ import {
 } from "./convert.ts";
 import { grpcServiceDefinition, listRpcMethods } from "./service.ts";
 import { toServiceError } from "./_server-status.ts";
-import { statusName } from "./status.ts";
+import { listen, widenFlowControl } from "./_flow.ts";
+import { checkFirstMessage, scopeAnswer } from "./_scope.ts";
+import { readStream, writeWithBackpressure } from "./_streams.ts";
+import { GRPC, statusName } from "./status.ts";
+
+export { listen };
 
 /** One audited call. */
 export interface AuditEntry {
@@ -25,25 +32,24 @@ export interface AuditEntry {
   durationMs: number;
 }
 
+/** Who is calling: a token's name and role, and the services it may act on (empty = every service). */
+export interface Caller {
+  name: string;
+  role: string;
+  services: readonly string[];
+}
+
 export interface RpcServerOptions {
   api: AgentApi;
   /** Checks the bearer token (null when absent) for a method; returns the caller or throws McpError. */
-  authenticate(token: string | null, method: string): Promise<{ name: string; role: string }>;
+  authenticate(token: string | null, method: string): Promise<Caller>;
   audit(entry: AuditEntry): void;
+  /** Counts UNAUTHENTICATED calls per peer: only what it says to record is audited, and answers wait as it says. */
+  flood?: FloodLimiter;
   log: Logger;
 }
 
 type Call = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown>;
-
-/** A request stream whose read errors (a message that does not decode, a stream cut short) are the caller's: invalid_argument. */
-async function* readStream<Req>(call: AsyncIterable<Req>): AsyncGenerator<Req> {
-  try {
-    for await (const m of call) yield m;
-  } catch (err) {
-    if (err instanceof McpError) throw err;
-    throw new McpError("invalid_argument", `the request stream could not be read (${err instanceof Error ? err.message : String(err)})`, "send well-formed messages");
-  }
-}
 
 /** The audit identity of a failed call: the token's name when authorization refused it, else who was known. */
 function refusedAs(err: unknown, who: string): string {
@@ -68,80 +74,92 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
   widenFlowControl(server);
   const { api, log } = opts;
 
-  async function begin(method: string, call: Call, signal: AbortSignal): Promise<CallContext> {
-    const identity = await opts.authenticate(bearer(call.metadata), method);
-    return { method, identity, peer: call.getPeer(), signal };
-  }
-
-  function finish(method: string, started: number, identity: string, peer: string, err: unknown): Partial<grpc.ServiceError> | null {
+  /**
+   * Audits a call and returns the status to send and how long to hold it
+   * back: an UNAUTHENTICATED one is audited only when the flood limiter says
+   * so (the first of its peer's window), and may have to wait.
+   */
+  function finish(method: string, started: number, identity: string, peer: string, err: unknown): { se: Partial<grpc.ServiceError> | null; delayMs: number } {
     const se = err === undefined ? null : toServiceError(err);
     if (err !== undefined && !(err instanceof McpError)) {
       log.error("internal error", { method, error: err instanceof Error ? err.stack ?? err.message : String(err) });
     }
-    const outcome = se ? statusName(se.code ?? 2) : "OK";
-    opts.audit({ time: started, method, identity, peer, outcome, durationMs: Date.now() - started });
-    return se;
+    const code = se ? se.code ?? GRPC.UNKNOWN : GRPC.OK;
+    const verdict = code === GRPC.UNAUTHENTICATED && opts.flood ? opts.flood.refuse(peer, method) : { record: true, delayMs: 0 };
+    if (verdict.record) opts.audit({ time: started, method, identity, peer, outcome: statusName(code), durationMs: Date.now() - started });
+    return { se, delayMs: verdict.delayMs };
   }
 
   /**
    * The frame of every call: authenticate and authorize, run the work with a
    * signal that aborts when the client cancels, audit the outcome, and hand
-   * `done` the result or the status to send.
+   * `done` the result or the status to send (`refused` runs first, at once,
+   * even when the status is held back).
    */
-  function serve<T>(method: string, call: Call, work: (ctx: CallContext) => Promise<T>, done: (err: Partial<grpc.ServiceError> | null, res?: T) => void): void {
+  function serve<T>(
+    method: string, call: Call, work: (ctx: CallContext, me: Caller) => Promise<T>,
+    done: (err: Partial<grpc.ServiceError> | null, res?: T) => void, refused?: () => void,
+  ): void {
     const started = Date.now();
     const ac = new AbortController();
     (call as grpc.ServerUnaryCall<unknown, unknown>).on("cancelled", () => ac.abort());
     let who = "-";
     (async () => {
-      const ctx = await begin(method, call, ac.signal);
-      who = ctx.identity.name;
-      return work(ctx);
+      const me = await opts.authenticate(bearer(call.metadata), method);
+      who = me.name;
+      return work({ method, identity: me, peer: call.getPeer(), signal: ac.signal }, me);
     })().then(
       (res) => {
         finish(method, started, who, call.getPeer(), undefined);
         done(null, res);
       },
-      (err) => done(finish(method, started, refusedAs(err, who), call.getPeer(), err)),
+      (err) => {
+        const { se, delayMs } = finish(method, started, refusedAs(err, who), call.getPeer(), err);
+        refused?.();
+        if (delayMs <= 0) return done(se);
+        // A timer, not a wait in line: other calls (and this peer's valid ones) go on meanwhile.
+        setTimeout(() => {
+          opts.flood?.release();
+          done(se);
+        }, delayMs);
+      },
     );
   }
 
+  /** A handler of one request: checked against the caller's service scope before `fn` sees it. */
   function unary<Req, Res>(method: string, fn: (req: Req, ctx: CallContext) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) =>
-      serve(method, call as Call, (ctx) => fn(call.request, ctx), (err, res) => (err ? callback(err) : callback(null, res)));
+      serve(method, call as Call, async (ctx, me) => {
+        assertInScope(me, method, call.request);
+        return scopeAnswer(me, method, await fn(call.request, ctx));
+      }, (err, res) => (err ? callback(err) : callback(null, res)));
   }
 
-  /** A handler whose request is a stream: authenticated before any message is read. */
+  /** A handler whose request is a stream: authenticated before any message is read, its first message scope-checked. */
   function clientStream<Req, Res>(method: string, fn: (messages: AsyncIterable<Req>, ctx: CallContext) => Promise<Res>): grpc.handleClientStreamingCall<Req, Res> {
     return (call, callback) =>
-      serve(method, call as Call, (ctx) => fn(readStream<Req>(call as AsyncIterable<Req>), ctx), (err, res) => {
-        if (!err) return callback(null, res);
+      serve(
+        method, call as Call,
+        async (ctx, me) => scopeAnswer(me, method, await fn(checkFirstMessage(me, method, readStream<Req>(call as AsyncIterable<Req>)), ctx)),
+        (err, res) => (err ? callback(err) : callback(null, res ?? undefined)),
         // Whatever is still coming is read and dropped, so the client sees the status, not a stalled window.
-        call.resume();
-        callback(err);
-      });
+        () => call.resume(),
+      );
   }
 
-  /** Writes a message; resolves at once, or when the stream has drained (backpressure for big streams). */
-  function writeWithBackpressure(call: grpc.ServerWritableStream<unknown, unknown>, msg: unknown): Promise<void> {
-    if (call.write(msg)) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        call.off("drain", done);
-        call.off("close", done);
-        resolve();
-      };
-      call.on("drain", done);
-      call.on("close", done);
-    });
-  }
-
+  /** A handler that answers with a stream: the request is scope-checked, each message filtered to the caller's scope. */
   function serverStream<Req, Res>(method: string, fn: (req: Req, ctx: CallContext, write: (r: Res) => Promise<void>) => Promise<void>): grpc.handleServerStreamingCall<Req, Res> {
     return (call) =>
       serve(
         method,
         call as Call,
-        (ctx) => fn(call.request, ctx, (r) => writeWithBackpressure(call as grpc.ServerWritableStream<unknown, unknown>, r)),
+        (ctx, me) => {
+          assertInScope(me, method, call.request);
+          return fn(call.request, ctx, (r) => {
+            const m = scopeAnswer(me, method, r);
+            return m === null ? Promise.resolve() : writeWithBackpressure(call as grpc.ServerWritableStream<unknown, unknown>, m);
+          });
+        },
         (err) => (err ? call.emit("error", err) : call.end()),
       );
   }
@@ -269,42 +287,4 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
 
   server.addService(grpcServiceDefinition(), handlers);
   return server;
-}
-
-/** HTTP/2 flow-control window (stream and connection) and the largest frame the agent accepts. */
-const WINDOW = 16 << 20;
-const MAX_FRAME = (1 << 24) - 1;
-
-/**
- * grpc-js keeps node's HTTP/2 defaults (64 KiB windows, 16 KiB frames),
- * which held a 1 GiB push to a third of scp's speed; it has no option for
- * them. Its server options object and its map of HTTP/2 servers are
- * private: set the settings there (checked, so a grpc-js that renames them
- * only loses the tuning), and widen each session's connection window.
- */
-function widenFlowControl(server: grpc.Server): void {
-  const inner = server as unknown as { commonServerOptions?: { settings?: Record<string, unknown> }; http2Servers?: Map<unknown, unknown> };
-  if (inner.commonServerOptions) {
-    inner.commonServerOptions.settings = { ...inner.commonServerOptions.settings, initialWindowSize: WINDOW, maxFrameSize: MAX_FRAME };
-  }
-  const servers = inner.http2Servers;
-  if (!(servers instanceof Map)) return;
-  const set = servers.set.bind(servers);
-  servers.set = (key, value) => {
-    (key as { on?: (e: string, f: (s: { setLocalWindowSize?: (n: number) => void }) => void) => void }).on?.("session", (s) => {
-      try {
-        s.setLocalWindowSize?.(WINDOW);
-      } catch {
-        // a session that closed at once
-      }
-    });
-    return set(key, value);
-  };
-}
-
-/** Starts listening on host:port with the given credentials; resolves to the bound port. */
-export function listen(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port)));
-  });
 }

@@ -81,4 +81,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_by_time ON audit(time);
   `,
+  // 4: service-scoped tokens (SPEC §7.1): the services a token may act on,
+  // comma-separated (names cannot hold a comma); '' = every service.
+  `
+  ALTER TABLE tokens ADD COLUMN services TEXT NOT NULL DEFAULT '';
+  `,
 ];

@@ -10,6 +10,8 @@ export interface TokenRecord {
   expiresAt: number; // 0 = never
   lastUsedAt: number;
   revokedAt: number; // 0 = not revoked
+  /** The services the token may act on; empty = every service. */
+  services: string[];
 }
 
 interface Row {
@@ -21,6 +23,7 @@ interface Row {
   expires_at: number;
   last_used_at: number;
   revoked_at: number;
+  services: string;
 }
 
 const toRecord = (r: Row): TokenRecord => ({
@@ -32,12 +35,17 @@ const toRecord = (r: Row): TokenRecord => ({
   expiresAt: r.expires_at,
   lastUsedAt: r.last_used_at,
   revokedAt: r.revoked_at,
+  services: r.services ? r.services.split(",") : [],
 });
 
-/** Stores a new token. Returns false when the name is taken. */
-export function insertToken(db: Db, t: { name: string; role: string; hash: string; expiresAt: number }, now: number): boolean {
-  const res = db.query("INSERT OR IGNORE INTO tokens (name, role, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
-    .run(t.name, t.role, t.hash, now, t.expiresAt);
+/**
+ * Stores a new token, scoped to `services` when given (names, which cannot
+ * hold a comma; empty = every service). Returns false when the name is taken.
+ */
+export function insertToken(db: Db, t: { name: string; role: string; hash: string; expiresAt: number; services?: readonly string[] }, now: number): boolean {
+  if (t.services?.some((s) => !s || s.includes(","))) throw new Error("token services must be non-empty names without commas");
+  const res = db.query("INSERT OR IGNORE INTO tokens (name, role, hash, created_at, expires_at, services) VALUES (?, ?, ?, ?, ?, ?)")
+    .run(t.name, t.role, t.hash, now, t.expiresAt, (t.services ?? []).join(","));
   return res.changes > 0;
 }
 

@@ -1,14 +1,17 @@
-// Issue 7 acceptance 1: every RPC of the service descriptor × {no token, bad
-// token, expired, revoked, guest, viewer, operator, admin} gives the expected
-// status, against a real TLS agent server (over the fake runtime). The
-// expected status comes from the one role table; RPCs that the role may call
-// get past authorization (whatever the empty request then earns).
+// Issue 7 acceptance 1 (and issue 13's scoped tokens): every RPC of the
+// service descriptor × {no token, bad token, expired, revoked, guest, viewer,
+// operator, admin, viewer and operator scoped to service a} gives the
+// expected status, against a real TLS agent server (over the fake runtime).
+// The expected status comes from the one role table and the one scope table;
+// RPCs that the caller may call get past authorization (whatever the empty
+// request then earns). An empty request names no service: a scoped token may
+// send it only where the scope table says the name may be left out.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createHandlers, startAgentServer, type RunningServer } from "../../src/agent/index.ts";
-import { createCa, createToken, generateTokenSecret, hashToken, issueCert, requiredRole, roleAllows, type Role } from "../../src/auth/index.ts";
+import { createCa, createToken, generateTokenSecret, hashToken, issueCert, requiredRole, roleAllows, scopeRule, type Role } from "../../src/auth/index.ts";
 import { createLocks } from "../../src/deploy/index.ts";
 import { silentLogger } from "../../src/lib/log.ts";
 import { createJournal, LiveState } from "../../src/monitor/index.ts";
@@ -31,6 +34,7 @@ beforeAll(async () => {
   db = openDb(":memory:");
   const clock = { now: () => Date.now() };
   for (const role of ["viewer", "operator", "admin"] as const) tokens[role] = createToken(db, { name: role, role, ttlMs: 0 }, clock);
+  for (const role of ["viewer", "operator"] as const) tokens[`scoped-${role}`] = createToken(db, { name: `scoped-${role}`, role, ttlMs: 0, services: ["a"] }, clock);
   tokens.revoked = createToken(db, { name: "revoked", role: "admin", ttlMs: 0 }, clock);
   revokeToken(db, "revoked", clock.now());
   tokens.expired = generateTokenSecret();
@@ -48,6 +52,8 @@ beforeAll(async () => {
       node: "rift", agentVersion: "test", podmanVersion: "", srvRoot: join(dir, "srv"), startedAt: Date.now(), certNotAfter: 0, maxTransferBytes: 1 << 20,
     }),
     db, clock, log: silentLogger,
+    // Every refused call here is answered at once (the flood limiter has its own suite).
+    flood: { threshold: 1_000_000 },
   });
   port = server.port;
 });
@@ -80,13 +86,24 @@ function statusOf(method: string, token: string | null): Promise<number> {
   }).finally(() => client.close());
 }
 
-const CALLERS = ["none", "bad", "expired", "revoked", "guest", "viewer", "operator", "admin"] as const;
+const CALLERS = ["none", "bad", "expired", "revoked", "guest", "viewer", "operator", "admin", "scoped-viewer", "scoped-operator"] as const;
+type Caller = (typeof CALLERS)[number];
 
-function expected(method: string, caller: (typeof CALLERS)[number]): "UNAUTHENTICATED" | "PERMISSION_DENIED" | "allowed" {
+/** Whether a token scoped to `a` may send an empty request, read from the scope table. */
+function scopeAllowsEmpty(method: string): boolean {
+  const rule = scopeRule(method);
+  if (!rule || rule.unscopedOnly) return false;
+  // A list of names may be empty; one name may be left out only where the table says so.
+  return !rule.names || rule.names.includes("[]") || rule.optional === true;
+}
+
+function expected(method: string, caller: Caller): "UNAUTHENTICATED" | "PERMISSION_DENIED" | "allowed" {
   if (caller === "none" || caller === "bad" || caller === "expired" || caller === "revoked") return "UNAUTHENTICATED";
   if (caller === "guest") return "PERMISSION_DENIED";
   const need = requiredRole(method);
-  return need && roleAllows(caller as Role, need) ? "allowed" : "PERMISSION_DENIED";
+  const role = caller.replace("scoped-", "") as Role;
+  if (!need || !roleAllows(role, need)) return "PERMISSION_DENIED";
+  return caller.startsWith("scoped-") && !scopeAllowsEmpty(method) ? "PERMISSION_DENIED" : "allowed";
 }
 
 describe("every RPC × every kind of caller", () => {
@@ -111,16 +128,31 @@ describe("every RPC × every kind of caller", () => {
     });
   }
 
-  test("every one of those calls is in the audit trail, with the identity and outcome", () => {
-    const records = listAudit(db, { since: 0, limit: 100_000 });
-    expect(records.length).toBe(listRpcMethods().length * CALLERS.length);
+  test("every RPC is in the scope table too", () => {
+    for (const m of listRpcMethods()) expect([m.name, scopeRule(m.name) !== null]).toEqual([m.name, true]);
+  });
+
+  test("every call holding a token is in the audit trail, with the identity and outcome; refused ones are counted", async () => {
+    const n = listRpcMethods().length;
+    let records = listAudit(db, { since: 0, limit: 100_000 });
+    // The first refused (UNAUTHENTICATED) call of this peer is recorded; the others are counted.
+    expect(records.length).toBe(n * (CALLERS.length - 4) + 1);
     const byOutcome = (o: string) => records.filter((r) => r.outcome === o).length;
-    expect(byOutcome("UNAUTHENTICATED")).toBe(listRpcMethods().length * 4);
+    expect(byOutcome("UNAUTHENTICATED")).toBe(1);
     // Refused callers are named: the guest, and a viewer calling an operator's RPC.
     expect(records.filter((r) => r.identity === "guest").map((r) => r.outcome)).toEqual(listRpcMethods().map(() => "PERMISSION_DENIED"));
     expect(records.some((r) => r.identity === "viewer" && r.method === "Deploy" && r.outcome === "PERMISSION_DENIED")).toBe(true);
     expect(records.filter((r) => r.outcome === "UNAUTHENTICATED").every((r) => r.identity === "-")).toBe(true);
     expect(records.every((r) => r.peer.startsWith("127.0.0.1:") || r.peer.startsWith("ipv4:127.0.0.1"))).toBe(true);
+    // Scoped tokens' refusals are named, one record each.
+    for (const who of ["scoped-viewer", "scoped-operator"] as const) {
+      const denied = listRpcMethods().filter((m) => expected(m.name, who) === "PERMISSION_DENIED").map((m) => m.name);
+      expect(records.filter((r) => r.identity === who && r.outcome === "PERMISSION_DENIED").map((r) => r.method)).toEqual(denied);
+    }
+    // When the window ends (here: at shutdown), the counted ones become one summary record.
+    await server.close(100);
+    records = listAudit(db, { since: 0, limit: 100_000 });
+    expect(records.at(-1)).toMatchObject({ method: "-", identity: "-", peer: "127.0.0.1", outcome: `UNAUTHENTICATED x${n * 4 - 1}` });
     // No token ever appears in it.
     const text = JSON.stringify(records);
     for (const t of Object.values(tokens)) expect(text).not.toContain(t);

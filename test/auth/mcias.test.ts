@@ -37,8 +37,8 @@ describe("MCIAS", () => {
     const validate = createMciasValidator({ ...server, cacheTtlMs: 30_000, clock: { now: () => now } });
     const token = mcias.issue("root");
     const before = mcias.calls.validate;
-    expect(await validate(token)).toEqual({ name: "root", role: "admin" });
-    expect(await validate(token)).toEqual({ name: "root", role: "admin" });
+    expect(await validate(token)).toEqual({ name: "root", role: "admin", services: [] });
+    expect(await validate(token)).toEqual({ name: "root", role: "admin", services: [] });
     expect(mcias.calls.validate - before).toBe(1);
     now += 31_000;
     await validate(token);

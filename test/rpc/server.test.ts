@@ -35,6 +35,8 @@ beforeAll(async () => {
   server = await startAgentServer({
     listen: "127.0.0.1:0", tlsCert: join(dir, "cert.pem"), tlsKey: join(dir, "key.pem"), clientCa: "", authMode: "local",
     api: createHandlers(deps, () => new LiveState()), db, clock, log: silentLogger,
+    // A refusal per RPC, answered at once however many RPCs there are (test/security/flood.test.ts holds them back).
+    flood: { threshold: 1_000_000 },
   });
   port = server.port;
 });

@@ -99,4 +99,26 @@ describe("store", () => {
     expect(revokeToken(db, "ci", 6)).toBe(false);
     expect(findTokenByHash(db, "aa")?.revokedAt).toBe(5);
   });
+
+  test("tokens: a service scope round-trips; names with commas are refused", () => {
+    const { db } = tempDb();
+    expect(insertToken(db, { name: "ci", role: "operator", hash: "aa", expiresAt: 0, services: ["web", "db"] }, 1)).toBe(true);
+    expect(insertToken(db, { name: "all", role: "viewer", hash: "bb", expiresAt: 0 }, 1)).toBe(true);
+    expect(findTokenByHash(db, "aa")?.services).toEqual(["web", "db"]);
+    expect(findTokenByHash(db, "bb")?.services).toEqual([]);
+    expect(() => insertToken(db, { name: "x", role: "viewer", hash: "cc", expiresAt: 0, services: ["a,b"] }, 1)).toThrow(/without commas/);
+  });
+
+  test("a registry at schema 3 keeps its tokens, unscoped", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mcp-store-"));
+    const path = join(dir, "mcp.db");
+    const old = new Database(path);
+    for (const m of MIGRATIONS.slice(0, 3)) old.exec(m);
+    old.exec("PRAGMA user_version = 3");
+    old.query("INSERT INTO tokens (name, role, hash, created_at) VALUES ('admin', 'admin', 'aa', 1)").run();
+    old.close();
+    const db = openDb(path);
+    expect(findTokenByHash(db, "aa")).toMatchObject({ name: "admin", role: "admin", services: [] });
+    db.close();
+  });
 });

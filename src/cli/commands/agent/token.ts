@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { createToken } from "../../../auth/index.ts";
+import { createToken, parseServiceList } from "../../../auth/index.ts";
 import { readAgentConfig } from "../../../config/index.ts";
 import { parseDuration } from "../../../lib/duration.ts";
 import { McpError } from "../../../lib/errors.ts";
@@ -27,14 +27,18 @@ export default (io: CliIO) =>
           name: { type: "string", description: "who or what uses it", required: true, valueHint: "name" },
           role: { type: "string", description: "admin, operator or viewer", required: true, valueHint: "role" },
           ttl: { type: "string", description: "lifetime (e.g. 90d); none = never expires", valueHint: "duration" },
+          services: { type: "string", description: "the only services it may act on (operator or viewer); none = every service", valueHint: "a,b" },
           ...configArg,
         },
         async run({ args }) {
           const ttlMs = args.ttl ? parseDuration(args.ttl, "--ttl") : 0;
+          // `--services` with no value reaches here as "" or true: a scope that names nothing, refused.
+          const services = args.services === undefined ? undefined : parseServiceList(typeof args.services === "string" ? args.services : "");
           const db = await openRegistry(io, args.config);
           try {
-            const secret = createToken(db, { name: args.name, role: args.role, ttlMs }, systemClock);
-            note(io, `token "${args.name}" (${args.role}${ttlMs ? `, expires ${iso(Date.now() + ttlMs)}` : ", no expiry"}) created; it is shown once:`);
+            const secret = createToken(db, { name: args.name, role: args.role, ttlMs, ...(services ? { services } : {}) }, systemClock);
+            const scope = services ? `, services ${services.join(", ")}` : "";
+            note(io, `token "${args.name}" (${args.role}${scope}${ttlMs ? `, expires ${iso(Date.now() + ttlMs)}` : ", no expiry"}) created; it is shown once:`);
             io.out(`${secret}\n`);
           } finally {
             db.close();
@@ -48,11 +52,13 @@ export default (io: CliIO) =>
           const db = await openRegistry(io, args.config);
           try {
             const tokens = listTokens(db).map((t) => ({
-              name: t.name, role: t.role, created: iso(t.createdAt), expires: iso(t.expiresAt), last_used: iso(t.lastUsedAt),
+              name: t.name, role: t.role, services: t.services, created: iso(t.createdAt), expires: iso(t.expiresAt), last_used: iso(t.lastUsedAt),
               state: t.revokedAt ? "revoked" : t.expiresAt && t.expiresAt <= Date.now() ? "expired" : "valid",
             }));
             if (args.json) printJson(io, { tokens });
-            else io.out(renderTable(["NAME", "ROLE", "STATE", "CREATED", "EXPIRES", "LAST USED"], tokens.map((t) => [t.name, t.role, t.state, t.created, t.expires, t.last_used]), io.color));
+            // SERVICES "*": every service (the JSON says [] for it).
+            else io.out(renderTable(["NAME", "ROLE", "SERVICES", "STATE", "CREATED", "EXPIRES", "LAST USED"],
+              tokens.map((t) => [t.name, t.role, t.services.length ? t.services.join(",") : "*", t.state, t.created, t.expires, t.last_used]), io.color));
           } finally {
             db.close();
           }
