@@ -142,7 +142,7 @@ export function createAgentClient(o: AgentClientOptions): AgentClient {
     },
     async snapshotService(req, onChunk, signal) {
       await stream<SnapshotServiceResponse>("SnapshotService", create(SnapshotServiceRequestSchema, req), TRANSFER_MS, (r) =>
-        onChunk({ data: r.data, sha256: r.sha256, databases: r.databases }), signal);
+        onChunk({ data: r.data, sha256: r.sha256, databases: r.databases, warnings: r.warnings }), signal);
     },
     async restoreService(header, source, signal) {
       const res = await upload<RestoreServiceResponse>("RestoreService", "restore", (m) => create(RestoreServiceRequestSchema, m), header, source, signal);

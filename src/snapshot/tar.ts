@@ -1,7 +1,10 @@
 /**
  * The `tar --zstd` command lines of snapshots and restores, as argv arrays
- * built by pure functions (no shell), and the one place that spawns tar.
+ * built by pure functions (no shell), the one place that spawns tar, and the
+ * archive's decompressed stream for the checks before extraction.
  */
+import { createReadStream } from "node:fs";
+import { createZstdDecompress } from "node:zlib";
 
 /** The suffix of a database's consistent copy in the staging directory; the archive drops it. */
 export const COPY_SUFFIX = ".mcp-snapshot-copy";
@@ -11,10 +14,14 @@ export const COPY_SUFFIX = ".mcp-snapshot-copy";
  * (top level) and without `*.db`, `*.db-wal`, `*.db-shm`, `*.db-journal`;
  * then the copies from the staging directory (`<name>.db.mcp-snapshot-copy`,
  * relative paths), stored as `<name>.db`. Owners are stored as numbers.
+ * Symlinks are stored as symlinks, never followed (no `-h`). What a restore
+ * refuses is left out where tar can: a file with several links is stored
+ * whole each time (`--hard-dereference`, no hardlink members), and no mode
+ * keeps a setuid, setgid or sticky bit (`--mode=a-st`).
  */
 export function createArgs(serviceDir: string, stagingDir: string, copies: string[]): string[] {
   return [
-    "--zstd", "-c", "-f", "-", "--numeric-owner",
+    "--zstd", "-c", "-f", "-", "--numeric-owner", "--hard-dereference", "--mode=a-st",
     // Exclusions are positional in GNU tar: they come before the directories.
     "--anchored", "--exclude=./backups",
     "--no-anchored", "--exclude=*.db", "--exclude=*.db-wal", "--exclude=*.db-shm", "--exclude=*.db-journal",
@@ -25,19 +32,40 @@ export function createArgs(serviceDir: string, stagingDir: string, copies: strin
   ];
 }
 
-/** Lists an archive (reads it all: a truncated or corrupt one fails). */
-export function listArgs(archive: string): string[] {
-  return ["--zstd", "-t", "-f", archive];
+/**
+ * Extracts a checked archive (see checkArchive) into an empty directory:
+ * files owned by the agent's user whatever the archive says
+ * (`--no-same-owner`; the `./` entry gives the directory its mode only), no
+ * extended attributes, ACLs or SELinux contexts. GNU tar also refuses member
+ * names with `..`, and creates symlinks that point outside as placeholders
+ * until the end, so nothing is written through them.
+ */
+export function extractArgs(archive: string, into: string): string[] {
+  return ["--zstd", "-x", "-f", archive, "-C", into, "--no-same-owner", "--no-xattrs", "--no-acls", "--no-selinux"];
 }
 
 /**
- * Extracts into an empty directory. GNU tar refuses member names with `..`
- * and strips a leading `/`, and creates symlinks that point outside as
- * placeholders until the end, so nothing is written through them.
+ * The archive decompressed, in chunks of up to 1 MiB, in this process
+ * (node:zlib's zstd: ≈ 0.5 s for 600 MB here, against ≈ 1 s through a
+ * spawned `zstd -dc`). Leaving the loop early stops the decompression (a zip
+ * bomb costs only what was read). Bun 1.4.5's decoder ends quietly at a
+ * truncated frame or at trailing garbage, where `zstd` fails: the tar
+ * reader then finds the tar stream cut short, or, when the cut spares the
+ * tar stream (a missing frame checksum), the extraction through `zstd`
+ * fails. Both are reported as a damaged archive, and the bytes the decoders
+ * agree on are the only ones tar extracts.
  */
-export function extractArgs(archive: string, into: string): string[] {
-  // The archive's `./` gives the restored directory its mode and owner (the staging directory is ours and empty).
-  return ["--zstd", "-x", "-f", archive, "-C", into];
+export async function* decompressedChunks(archive: string): AsyncGenerator<Uint8Array, void, void> {
+  const file = createReadStream(archive, { highWaterMark: 1 << 20 });
+  const zstd = createZstdDecompress({ chunkSize: 1 << 20 });
+  file.on("error", (err) => zstd.destroy(err));
+  file.pipe(zstd);
+  try {
+    for await (const chunk of zstd) yield chunk as Uint8Array;
+  } finally {
+    file.destroy();
+    zstd.destroy();
+  }
 }
 
 /** Starts tar; stdout is piped (snapshots stream it), stderr kept for the error. */

@@ -167,8 +167,8 @@ describe("snapshot and restore", () => {
       ["corrupted", corrupted, sha(corrupted), 1 << 30, /damaged or truncated|could not be extracted/],
       ["checksum", snap.bytes, "0".repeat(64), 1 << 30, /checksum mismatch/],
       ["oversized", snap.bytes, snap.sha256, 1024, /larger than this agent accepts/],
-      ["dot-dot member", await zst(evilTar), "", 1 << 30, /could not be extracted|damaged/],
-      ["write through a symlink", await zst(viaLink), "", 1 << 30, /could not be extracted|damaged/],
+      ["dot-dot member", await zst(evilTar), "", 1 << 30, /member "\.\.\/escape" is refused: its name contains `\.\.`/],
+      ["write through a symlink", await zst(viaLink), "", 1 << 30, /member "link" is refused: it is a symlink to an absolute path/],
     ];
     for (const [what, bytes, sum, maxBytes, why] of cases) {
       const got = await restoreService({ srvRoot: srv, service: "app", maxBytes }, stream(bytes, sum || sha(bytes))).then(

@@ -7,6 +7,7 @@ import { commonArgs, connectNode, loadConfig } from "../context.ts";
 import { createLocalSink } from "../files.ts";
 import type { CliIO } from "../io.ts";
 import { createProgress } from "../progress.ts";
+import { warn } from "../output.ts";
 import { formatBytes } from "../units.ts";
 
 export default (io: CliIO) =>
@@ -33,6 +34,7 @@ export default (io: CliIO) =>
       let received = 0;
       let sha = "";
       let databases: string[] = [];
+      let warnings: string[] = [];
       try {
         await client.snapshotService({ service: def.name }, (c) => {
           if (c.data.length > 0) {
@@ -43,11 +45,13 @@ export default (io: CliIO) =>
           if (c.sha256) {
             sha = c.sha256;
             databases = c.databases;
+            warnings = c.warnings ?? [];
           }
         });
         progress.finish();
         // Snapshots may hold secrets: the file is the operator's alone.
         const r = sink.commit(sha, 0o600);
+        for (const w of warnings) warn(io, w);
         io.out(`wrote ${out} (${formatBytes(r.size)}, sha256 ${r.sha256}${databases.length ? `; databases: ${databases.join(", ")}` : ""})\n`);
         return 0;
       } catch (err) {
