@@ -1,30 +1,34 @@
 import { McpError } from "../lib/errors.ts";
 import { isValidName, NAME_RULE_TEXT } from "../lib/names.ts";
 import type { ServiceDef } from "../runtime/types.ts";
+import { assertServiceDefValid, RESERVED_SERVICE_NAMES } from "../servicedef/index.ts";
 
-/** Refuses a name that breaks the naming rule, naming the field. */
+/** Refuses a name that breaks the naming rule, naming the field; the value is shown escaped and cut short. */
 export function assertName(field: string, value: string): void {
   if (!isValidName(value)) {
-    throw new McpError("invalid_argument", `${field}: "${value}" is not a valid name (${NAME_RULE_TEXT})`, "fix the name and try again");
+    throw new McpError("invalid_argument", `${field}: ${JSON.stringify(value.slice(0, 80))} is not a valid name (${NAME_RULE_TEXT})`, "fix the name and try again");
+  }
+}
+
+/** Refuses a service name that breaks the rule or is reserved (`mcp`: the agent's own directory, SPEC §7.1). */
+export function assertServiceName(field: string, value: string): void {
+  assertName(field, value);
+  if (RESERVED_SERVICE_NAMES.includes(value)) {
+    throw new McpError("invalid_argument", `${field}: "${value}" is reserved (it is the agent's own directory)`, "no service may be named mcp; choose another name");
   }
 }
 
 /**
  * Checks a definition received over the wire: the agent never trusts the CLI
- * to have validated it. The node must be this agent's.
+ * to have validated it (every field, with the file's own schema). The node
+ * must be this agent's.
  */
 export function assertDeployable(def: ServiceDef, node: string): void {
-  assertName("name", def.name);
+  assertServiceName("name", def.name);
   assertName("node", def.node);
   if (def.node !== node) {
     throw new McpError("failed_precondition", `service ${def.name} is pinned to node ${def.node}, but this is node ${node}`, "check the definition's node");
   }
   if (def.components.length === 0) throw new McpError("invalid_argument", `service ${def.name} has no components`, "add a [[components]] table");
-  const seen = new Set<string>();
-  def.components.forEach((c, i) => {
-    assertName(`components[${i}].name`, c.name);
-    if (seen.has(c.name)) throw new McpError("invalid_argument", `components[${i}].name: "${c.name}" is used twice`, "component names must be unique");
-    seen.add(c.name);
-    if (!c.image || /\s/.test(c.image)) throw new McpError("invalid_argument", `components[${i}].image: "${c.image}" is not an image reference`, "");
-  });
+  assertServiceDefValid(def);
 }

