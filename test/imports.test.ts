@@ -25,7 +25,7 @@ function target(file: string, spec: string): string {
   return parts.join("/");
 }
 
-const INNER = ["runtime", "monitor", "servicedef", "config", "store", "lib"];
+const INNER = ["runtime", "monitor", "servicedef", "config", "store", "lib", "policy"];
 const OUTER = ["podman", "rpc", "gen", "agent", "cli", "modes"];
 
 describe("import rules", () => {

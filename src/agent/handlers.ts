@@ -5,35 +5,65 @@ import { LABEL_COMPONENT, LABEL_NODE, LABEL_SERVICE } from "../deploy/index.ts";
 import type { AgentApi, LiveComponent } from "../rpc/index.ts";
 import { versionOf } from "../servicedef/index.ts";
 import { getService, lastDeployment, listAudit, listDeployments, listServices, recentEvents, type EventRecord } from "../store/index.ts";
-import { assertDeployable, assertName } from "./validate.ts";
+import { assertDeployable, assertName, assertServiceName } from "./validate.ts";
+import type { StateGuard } from "../policy/index.ts";
+import { redactEnv } from "../servicedef/index.ts";
+import type { ServiceRecord } from "../store/index.ts";
 import { nodeStatus, type NodeFacts } from "./node-status.ts";
 import { receiveFile, sendFile } from "../transfer/index.ts";
 import { restoreService, snapshotService } from "../snapshot/index.ts";
 
 function assertTarget(t: { service: string; component: string }): void {
-  assertName("service", t.service);
+  assertServiceName("service", t.service);
   if (t.component) assertName("component", t.component);
 }
+
+/** What a viewer may see of a spec: every env value as `KEY=…` (SPEC §7.1). */
+function redactSpec<T extends { spec: { env: string[] } }>(x: T): T {
+  return { ...x, spec: { ...x.spec, env: x.spec.env.map(redactEnv) } };
+}
+
+function redactService(s: ServiceRecord): ServiceRecord {
+  return { ...s, components: s.components.map(redactSpec) };
+}
+
+/** Options of the handlers beyond the deploy dependencies. */
+export type HandlerOptions = NodeFacts & {
+  maxTransferBytes: number;
+  /** Refuses a service directory that is, or holds, the agent's own state. */
+  guard?: StateGuard;
+  /** `[policy] max_archive_bytes`: the largest total size of a restored archive's members. */
+  maxArchiveBytes?: number;
+};
 
 /**
  * The agent's RPC handlers: thin; they validate what came over the wire and
  * call one domain function each. Reads answer from the registry and the
  * monitor's live view: no podman call per request.
  */
-export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: NodeFacts & { maxTransferBytes: number }): AgentApi {
+export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: HandlerOptions): AgentApi {
   const { db, clock, node } = deps;
   const facts: NodeFacts = opts ?? { node, agentVersion: "", podmanVersion: "", srvRoot: "/", startedAt: clock.now(), certNotAfter: 0 };
   const maxTransferBytes = opts?.maxTransferBytes ?? 16 * 1024 ** 3;
+  /** A service's directory may be worked on: a valid, unreserved name whose directory is not the agent's state. */
+  const assertDataDir = (service: string) => {
+    assertServiceName("service", service);
+    opts?.guard?.assertServiceDir(service);
+  };
   return {
-    async syncDesiredState(input) {
+    async syncDesiredState(input, ctx) {
       for (const s of input.services) assertDeployable(s, node);
+      // A recorded spec is what `start` recreates a missing container from: the policy applies when it is recorded too.
+      for (const s of input.services) for (const c of s.components) deps.allow?.(s.name, c);
       const names = input.services.map((s) => s.name);
       const dup = names.find((n, i) => names.indexOf(n) !== i);
       if (dup) throw new McpError("invalid_argument", `service ${dup} is sent twice`, "each definition once");
-      return { node, changes: await syncServices(deps, input) };
+      // A token scoped to some services records nothing about other containers.
+      const recordUnknown = (ctx.identity.services ?? []).length === 0;
+      return { node, changes: await syncServices(deps, { ...input, recordUnknown }) };
     },
     async adoptContainers(input) {
-      assertName("service", input.service);
+      assertServiceName("service", input.service);
       for (const k of input.knownServices) assertName("service", k);
       return { node, components: await adoptService(deps, { service: input.service, known: input.knownServices }) };
     },
@@ -54,11 +84,11 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: N
       }));
     },
     async snapshotService(req, ctx, send) {
-      assertName("service", req.service);
+      assertDataDir(req.service);
       await snapshotService({ srvRoot: facts.srvRoot, service: req.service, log: deps.log, signal: ctx.signal }, send);
     },
     async restoreService(header, chunks, ctx) {
-      assertName("service", header.service);
+      assertDataDir(header.service);
       // Under the service's lock: no deploy starts a container between the check and the swap.
       const release = await deps.locks.acquire(`service ${header.service}`, { waitMs: deps.defaultLockWaitMs, signal: ctx.signal });
       let result: { size: number; databases: string[] };
@@ -73,7 +103,7 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: N
             `stop it first (mcp stop ${header.service}), or restore with --force, which restarts it afterwards`,
           );
         }
-        result = await restoreService({ srvRoot: facts.srvRoot, service: header.service, maxBytes: maxTransferBytes }, chunks);
+        result = await restoreService({ srvRoot: facts.srvRoot, service: header.service, maxBytes: maxTransferBytes, maxArchiveBytes: opts?.maxArchiveBytes }, chunks);
       } finally {
         release();
       }
@@ -87,11 +117,11 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: N
       return { ...result, restarted };
     },
     async pushFile(header, chunks) {
-      assertName("service", header.service);
+      assertDataDir(header.service);
       return receiveFile({ srvRoot: facts.srvRoot, service: header.service, path: header.path, mode: header.mode, maxBytes: maxTransferBytes }, chunks);
     },
     async pullFile(target, ctx, send) {
-      assertName("service", target.service);
+      assertDataDir(target.service);
       for await (const c of sendFile({ srvRoot: facts.srvRoot, service: target.service, path: target.path })) {
         if (ctx.signal.aborted) return;
         await send(c);
@@ -127,8 +157,9 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: N
       assertTarget(t);
       return restartService(deps, t);
     },
-    async listServices() {
-      return { node, services: listServices(db) };
+    async listServices(ctx) {
+      const services = listServices(db);
+      return { node, services: ctx.identity.role === "viewer" ? services.map(redactService) : services };
     },
     async liveCheck() {
       const view = live();
@@ -157,8 +188,9 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: N
       }
       return { node, now: clock.now(), components };
     },
-    async getServiceStatus(req) {
-      if (req.service) assertName("service", req.service);
+    async getServiceStatus(req, ctx) {
+      const viewer = ctx.identity.role === "viewer";
+      if (req.service) assertServiceName("service", req.service);
       const services = req.service ? [getService(db, req.service)].filter((s) => s !== null) : listServices(db);
       if (req.service && services.length === 0) {
         throw new McpError("not_found", `service ${req.service} is not deployed on node ${node}`, `deploy it: mcp deploy ${req.service}`);
@@ -168,10 +200,11 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: N
           service: s.name, component: c.name, desired: c.desired, observed: c.observed, version: c.version,
           drift: isDrift(c.desired, c.observed), lastDeployment: lastDeployment(db, s.name, c.name),
         })),
-      );
+      ).map((c) => (viewer && c.lastDeployment ? { ...c, lastDeployment: redactSpec(c.lastDeployment) } : c));
       const events = recentEvents(db, { service: req.service || undefined, limit: req.eventLimit || 10 });
       const perComponent = Math.min(req.historyLimit ?? 0, 1000);
-      const history = perComponent > 0 ? services.flatMap((s) => s.components.flatMap((c) => listDeployments(db, s.name, c.name, perComponent))) : [];
+      const all = perComponent > 0 ? services.flatMap((s) => s.components.flatMap((c) => listDeployments(db, s.name, c.name, perComponent))) : [];
+      const history = viewer ? all.map(redactSpec) : all;
       return { node, components, events, history };
     },
     async watchEvents(req, ctx, send) {

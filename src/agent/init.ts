@@ -5,6 +5,7 @@ import { createCa, createToken, issueCert } from "../auth/index.ts";
 import { renderAgentConfig } from "../config/index.ts";
 import type { Clock } from "../lib/clock.ts";
 import { McpError } from "../lib/errors.ts";
+import { assertLayout } from "../policy/index.ts";
 import { openDb } from "../store/index.ts";
 import { assertName } from "./validate.ts";
 
@@ -48,6 +49,8 @@ export function initAgent(o: InitOptions, clock: Clock): InitResult {
   const certs = join(dir, "certs");
   const configPath = join(dir, "mcp-agent.toml");
   const dbPath = join(dir, "mcp.db");
+  // Before anything is written: no service directory may ever be, hold or sit inside this one (SPEC §7.1).
+  assertLayout(o.srvRoot, [{ path: dir, what: "the agent's directory (--dir)" }]);
   for (const p of [configPath, join(certs, "ca.pem"), join(certs, "cert.pem"), dbPath]) {
     if (existsSync(p)) {
       throw new McpError("already_exists", `${p} exists: this node is already set up`, "remove the old setup first, or pass another --dir");

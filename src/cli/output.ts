@@ -1,3 +1,4 @@
+import { escapeControl } from "../lib/text.ts";
 import type { CliIO } from "./io.ts";
 
 const BOLD = "\x1b[1m";
@@ -7,7 +8,9 @@ const GREEN = "\x1b[32m";
 const RESET = "\x1b[0m";
 
 /** Aligns rows under headers with two spaces between columns. */
-export function renderTable(headers: string[], rows: string[][], color = false): string {
+export function renderTable(headers: string[], rawRows: string[][], color = false): string {
+  // Cells come from definitions and agents: printed with control characters escaped (SPEC §7.1).
+  const rows = rawRows.map((r) => r.map((c) => escapeControl(c ?? "")));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
   const head = line(headers);
@@ -30,16 +33,19 @@ export function paintState(io: CliIO, word: string): string {
 
 /** A diagnostic line on stderr (never stdout). */
 export function note(io: CliIO, text: string): void {
-  io.err(`${text}\n`);
+  io.err(`${escapeControl(text)}\n`);
 }
 
 /** A warning on stderr. */
 export function warn(io: CliIO, text: string): void {
-  io.err(io.color ? `${YELLOW}warning:${RESET} ${text}\n` : `warning: ${text}\n`);
+  const t = escapeControl(text);
+  io.err(io.color ? `${YELLOW}warning:${RESET} ${t}\n` : `warning: ${t}\n`);
 }
 
 /** An error line and its hint on stderr. */
-export function printError(io: CliIO, message: string, hint: string): void {
+export function printError(io: CliIO, rawMessage: string, rawHint: string): void {
+  const message = escapeControl(rawMessage);
+  const hint = escapeControl(rawHint);
   io.err(io.color ? `${RED}error:${RESET} ${message}\n` : `error: ${message}\n`);
   if (hint) io.err(`hint: ${hint}\n`);
 }

@@ -51,6 +51,8 @@ export interface AgentConfig {
     driftGraceMs: number;
   };
   registries: RegistryConfig[];
+  /** `[policy]` (SPEC §7.1): what containers may reach on the host; the defaults allow nothing beyond each service's own directory. */
+  policy: { hostPaths: string[]; hostNetwork: boolean; devices: string[]; maxArchiveBytes: number };
   log: { level: "debug" | "info" | "warn" | "error" };
 }
 
@@ -141,6 +143,12 @@ function build(raw: RawAgentConfig, source: string, home: string): AgentConfig {
       passwordFile: p(r.password_file, `registries[${i}].password_file`),
       caCert: r.ca_cert ? p(r.ca_cert, `registries[${i}].ca_cert`) : "",
     })),
+    policy: {
+      hostPaths: (raw.policy?.host_paths ?? []).map((x, i) => p(x, `policy.host_paths[${i}]`)),
+      hostNetwork: raw.policy?.host_network ?? false,
+      devices: raw.policy?.devices ?? [],
+      maxArchiveBytes: parseSize(raw.policy?.max_archive_bytes ?? "20GiB"),
+    },
     log: { level: raw.log?.level ?? "info" },
   };
 }

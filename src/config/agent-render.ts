@@ -72,6 +72,13 @@ reconcile = false                # true = the agent restarts drifted containers 
 # password_file = ${q(join(opts.dir, "registry-token"))}
 # ca_cert = "/etc/mcp/registry-ca.pem"  # only for a registry whose certificate a private CA signed
 
+[policy]                         # what containers may reach on this host (SPEC §7.1); admin-owned
+host_paths = []                  # extra host directories volumes may mount, besides each
+                                 # service's own srv_root/<service>/ and named volumes
+host_network = false             # network = "host", container:/ns: modes and mode options
+devices = []                     # host devices a component may name
+max_archive_bytes = "20GiB"      # restore: the largest total size of an archive's files
+
 [log]
 level = "info"                   # debug, info, warn, error
 `;

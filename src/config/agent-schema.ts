@@ -90,6 +90,14 @@ export const AgentConfigSchema = v.strictObject({
   registries: v.optional(
     v.array(v.strictObject({ host: nonEmpty, username: nonEmpty, password_file: nonEmpty, ca_cert: v.optional(nonEmpty) })),
   ),
+  policy: v.optional(
+    v.strictObject({
+      host_paths: v.optional(v.array(v.pipe(v.string(), v.regex(/^\//, (i) => `${JSON.stringify(i.input)} is not an absolute path`)))),
+      host_network: v.optional(v.boolean()),
+      devices: v.optional(v.array(v.pipe(v.string(), v.regex(/^\/dev\//, (i) => `${JSON.stringify(i.input)} is not a device path (/dev/…)`)))),
+      max_archive_bytes: v.optional(size),
+    }),
+  ),
   log: v.optional(v.strictObject({ level: v.optional(v.picklist(["debug", "info", "warn", "error"])) })),
 });
 

@@ -8,7 +8,7 @@ import { containerName, specHash, versionOf } from "../servicedef/index.ts";
 import type { Journal } from "../monitor/journal.ts";
 import { beginDeployment, finishDeployment, getComponent, nextBatch, putComponent, upsertService, type Db } from "../store/index.ts";
 import { observedStateOf } from "../monitor/state.ts";
-import { containerSpecFor, LABEL_SERVICE, LABEL_SPEC } from "./containers.ts";
+import { containerSpecFor, LABEL_NODE, LABEL_SERVICE, LABEL_SPEC } from "./containers.ts";
 import type { Locks } from "./lock.ts";
 import type { ComponentResult, DeployOutcome, Progress } from "./types.ts";
 import { waitForStart } from "./_wait.ts";
@@ -32,6 +32,12 @@ export interface DeployDeps {
   registryAuth?: (image: string) => { authFile?: string; certDir?: string };
   /** Told of every container this code has just inspected (feeds the monitor's live view). */
   seen?: (c: ObservedContainer) => void;
+  /**
+   * The node's container policy (SPEC §7.1): throws permission_denied when a
+   * component may not be created as specified. A deploy checks every selected
+   * component before anything stops; see also guardRuntime.
+   */
+  allow?: (service: string, spec: ComponentSpec) => void;
 }
 
 export interface DeployRequest {
@@ -52,6 +58,8 @@ export interface DeployRequest {
 export async function deployService(deps: DeployDeps, req: DeployRequest, progress: (p: Progress) => void): Promise<DeployOutcome> {
   const { service } = req;
   const selected = selectComponents(service, req.component);
+  // Refused by the policy: nothing is pulled, stopped or recorded.
+  for (const spec of selected) deps.allow?.(service.name, spec);
   const release = await deps.locks.acquire(`service ${service.name}`, {
     waitMs: req.lockWaitMs || deps.defaultLockWaitMs,
     signal: req.signal,
@@ -192,6 +200,11 @@ export async function replaceComponent(
   if (matches(r.seen) && unchanged()) return result("unchanged", "already running this spec and image");
   const existing = await runtime.inspect(name);
   if (matches(existing) && unchanged()) return result("unchanged", "already running this spec and image");
+  // A container labelled for another node is not ours to replace (a shared podman, a copied volume of containers).
+  const owner = existing?.labels[LABEL_NODE];
+  if (owner && owner !== deps.node) {
+    return result("failed", `container ${name} belongs to node ${owner} (label ${LABEL_NODE}), not ${deps.node}; it was left alone`);
+  }
 
   // Step 3: record the deployment before touching containers.
   const deploymentId = beginDeployment(db, { service, component: spec.name, spec, specHash: hash, imageDigest: image.digest, version, batch: r.batch }, clock.now());

@@ -8,3 +8,4 @@ export { adoptService, specFromContainer } from "./adopt.ts";
 export { ownerOf, type Owner } from "./ownership.ts";
 export { syncServices, type SyncRequest } from "./sync.ts";
 export { recoverInterruptedDeployments } from "./recover.ts";
+export { guardRuntime } from "./guard.ts";

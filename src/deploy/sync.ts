@@ -13,6 +13,8 @@ export interface SyncRequest {
   services: ServiceDef[];
   dryRun: boolean;
   prune: boolean;
+  /** Record containers of no known service as `ignore` (default true; false for a token scoped to some services, which may not write others). */
+  recordUnknown?: boolean;
 }
 
 interface Step {
@@ -115,7 +117,7 @@ async function syncLocked(deps: DeployDeps, req: SyncRequest): Promise<SyncChang
 
   // Containers of no known service: recorded as `ignore`, under their own name.
   const known = new Set([...registry.keys(), ...defined]);
-  for (const c of [...containers].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const c of req.recordUnknown === false ? [] : [...containers].sort((a, b) => a.name.localeCompare(b.name))) {
     if (ownerOf(c, known)) continue;
     if (!isValidName(c.name)) {
       steps.push({ service: "", component: "", what: `container ${c.name} belongs to no service and its name is not a valid service name: not recorded`, apply: () => {} });

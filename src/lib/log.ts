@@ -20,7 +20,8 @@ export function formatContext(ctx?: Record<string, unknown>): string {
   for (const [k, v] of Object.entries(ctx)) {
     if (v === undefined) continue;
     const s = typeof v === "string" ? v : v instanceof Error ? v.message : JSON.stringify(v);
-    out += ` ${k}=${/[\s"=]/.test(s) || s === "" ? JSON.stringify(s) : s}`;
+    // Quoted (JSON escapes) when it has spaces, quotes, `=` or any control character: one event stays one line.
+    out += ` ${k}=${/[\s"=\u0000-\u001f\u007f-\u009f]/.test(s) || s === "" ? JSON.stringify(s).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : s}`;
   }
   return out;
 }

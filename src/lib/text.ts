@@ -27,3 +27,18 @@ export function decodeUtf8(bytes: Uint8Array, source: string): string {
     throw new McpError("invalid_argument", `${source}:${line}: invalid UTF-8 (byte ${ok})`, "save the file as UTF-8");
   }
 }
+
+/** Control characters (C0, DEL, C1): what a terminal may act on instead of showing. */
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * A string safe to print on a terminal (SPEC §7.1): every control character
+ * written as an escape (`\n`, `\u001b`), so a hostile name or message can
+ * neither move the cursor, clear the screen nor break a table's lines.
+ */
+export function escapeControl(s: string): string {
+  return s.replace(CONTROLS, (c) => {
+    const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+    return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
+}

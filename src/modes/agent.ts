@@ -3,10 +3,11 @@ import { dirname, join } from "node:path";
 import { createMciasValidator, describeCert } from "../auth/index.ts";
 import { defineCommand } from "citty";
 import { createConsola, type LogObject } from "consola";
-import { checkEnvironment, createHandlers, createRegistryAuth, renewIfDue, startAgentServer } from "../agent/index.ts";
+import { checkEnvironment, createHandlers, createRegistryAuth, protectedPathsOf, renewIfDue, startAgentServer } from "../agent/index.ts";
+import { assertContainerAllowed, assertLayout, createStateGuard } from "../policy/index.ts";
 import type { CliIO } from "../cli/io.ts";
 import { readAgentConfig, type AgentConfig } from "../config/index.ts";
-import { createLocks, recoverInterruptedDeployments, startService, stopService, type DeployDeps } from "../deploy/index.ts";
+import { createLocks, guardRuntime, recoverInterruptedDeployments, startService, stopService, type DeployDeps } from "../deploy/index.ts";
 import { systemClock } from "../lib/clock.ts";
 import { McpError } from "../lib/errors.ts";
 import { formatContext, type Logger } from "../lib/log.ts";
@@ -48,6 +49,11 @@ function createAgentLogger(level: AgentConfig["log"]["level"], write: (line: str
 export async function runAgent(io: CliIO, configPath: string): Promise<number> {
   const cfg = await readAgentConfig(configPath, { home: io.env.HOME ?? "", env: io.env });
   const log = createAgentLogger(cfg.log.level, io.err);
+  // No service directory may be, hold or sit inside the agent's own state (SPEC §7.1): refuse such a layout at once.
+  const protectedPaths = protectedPathsOf(cfg);
+  assertLayout(cfg.agent.srvRoot, protectedPaths);
+  const allow = (service: string, spec: { name: string; volumes: string[]; network: string }) =>
+    assertContainerAllowed(service, spec, { srvRoot: cfg.agent.srvRoot, policy: cfg.policy, protectedPaths });
   const runner = createRunner({ bin: cfg.agent.podman, log });
   const runtime = createPodmanRuntime({ runner, timeouts: { callMs: cfg.agent.podmanTimeoutMs, pullMs: cfg.agent.pullTimeoutMs } });
 
@@ -64,7 +70,9 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
   await recoverInterruptedDeployments({ runtime, db, clock, log, journal });
   const deps: DeployDeps = {
     node: cfg.agent.nodeName,
-    runtime,
+    // Every container the agent creates passes the policy at that moment (deploy, rollback, put-back, start).
+    runtime: guardRuntime(runtime, allow),
+    allow,
     db,
     journal,
     clock,
@@ -132,6 +140,8 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
     startedAt: clock.now(),
     certNotAfter: certExpiry(cfg.server.tlsCert),
     maxTransferBytes: cfg.agent.maxTransferBytes,
+    maxArchiveBytes: cfg.policy.maxArchiveBytes,
+    guard: createStateGuard(cfg.agent.srvRoot, protectedPaths),
   };
   const server = await startAgentServer({
     listen: cfg.server.listen,

@@ -155,6 +155,8 @@ export interface SnapshotChunk {
   /** In the last chunk only. */
   sha256: string;
   databases: string[];
+  /** In the last chunk only: e.g. a symlink that leaves the directory, which a restore of this archive would refuse. */
+  warnings?: string[];
 }
 
 export interface RestoreHeader {
@@ -175,7 +177,8 @@ export interface RollbackInput extends Target {
 /** Who is calling, from where; handed to every handler. */
 export interface CallContext {
   method: string;
-  identity: { name: string; role: string };
+  /** `services`: the services a scoped token may act on (empty = every service). */
+  identity: { name: string; role: string; services?: readonly string[] };
   peer: string;
   signal: AbortSignal;
 }

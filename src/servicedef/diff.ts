@@ -1,5 +1,6 @@
 import { formatDuration } from "../lib/duration.ts";
 import type { ComponentSpec, HealthSpec } from "../runtime/types.ts";
+import { isRedactedEnv, redactEnv } from "./fields.ts";
 
 /** One difference between a local definition and what is deployed. */
 export interface SpecChange {
@@ -28,9 +29,12 @@ export function diffComponent(local: ComponentSpec, deployed: ComponentSpec): Sp
     if (local[f] !== deployed[f]) out.push({ component: c, field: f, kind: "changed", from: deployed[f], to: local[f] });
   }
   for (const f of SETS) {
+    // A viewer is sent env values as `KEY=…` (SPEC §7.1): then only keys can be compared.
+    const blind = f === "env" && deployed.env.some(isRedactedEnv);
+    const mine = blind ? local[f].map(redactEnv) : local[f];
     const before = new Set(deployed[f]);
-    const after = new Set(local[f]);
-    for (const v of local[f]) if (!before.has(v)) out.push({ component: c, field: f, kind: "added", to: v });
+    const after = new Set(mine);
+    for (const v of mine) if (!before.has(v)) out.push({ component: c, field: f, kind: "added", to: v });
     for (const v of deployed[f]) if (!after.has(v)) out.push({ component: c, field: f, kind: "removed", from: v });
   }
   if (JSON.stringify(local.cmd) !== JSON.stringify(deployed.cmd)) {

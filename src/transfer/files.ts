@@ -188,8 +188,14 @@ export async function receiveFile(
       fd = -1;
       // The target itself must not be a directory or symlink: rename would replace a symlink, not follow it, but say so.
       try {
-        const st = fstatSync(openSync(at(dirFd, name), C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK));
-        if (st.isDirectory()) throw new McpError("invalid_argument", `${o.path} is a directory on the node`, "push to a file path");
+        const targetFd = openSync(at(dirFd, name), C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK);
+        let isDir: boolean;
+        try {
+          isDir = fstatSync(targetFd).isDirectory();
+        } finally {
+          closeSync(targetFd); // every replacing push opened one and never closed it
+        }
+        if (isDir) throw new McpError("invalid_argument", `${o.path} is a directory on the node`, "push to a file path");
       } catch (err) {
         if (err instanceof McpError) throw err;
         if (errnoOf(err) === "ELOOP") throw refusedSymlink(o.path);

@@ -48,6 +48,7 @@ const DEFAULTS: AgentConfig = {
     retentionMs: 30 * 86_400_000, reconcile: false, driftGraceMs: 500,
   },
   registries: [],
+  policy: { hostPaths: [], hostNetwork: false, devices: [], maxArchiveBytes: 20 * 1024 ** 3 },
   log: { level: "info" },
 };
 

@@ -36,13 +36,15 @@ describe.skipIf(!podman.ok)("e2e: adopt, service export, deploy round trip (real
   let agent: TestAgent;
   const svc = uniqueName("adp");
   const net = `${svc}-net`;
-  const dir = tempDir("mcp-adopt-");
+  let dir = "";
 
   beforeAll(async () => {
     await ensureTestImages();
     agent = await startTestAgent();
+    // The service's own directory: the node's policy lets a volume mount only that (SPEC §7.1).
+    dir = join(agent.srvRoot, svc);
     await $`podman network create ${net}`.quiet();
-    mkdirSync(join(dir, "a"));
+    mkdirSync(join(dir, "a"), { recursive: true });
     mkdirSync(join(dir, "b"));
     const [p1, p2] = [await freePort(), await freePort()];
     await $`podman run -d --name ${svc}-api --network ${net} --user 1000:1000 --restart unless-stopped -p 127.0.0.1:${p1}:8080 -p 127.0.0.1:${p2}:8081 -v ${join(dir, "a")}:/data/a -v ${join(dir, "b")}:/data/b:ro -e GREETING=hello -e MODE=test ${TEST_IMAGES.v1} ${SLEEP_CMD}`.quiet();

@@ -10,6 +10,10 @@ export interface TestAgent {
   port: number;
   address: string;
   dir: string;
+  /** The agent's srv root: `<dir>/srv` (with the production layout the agent's own directory is `<srvRoot>/mcp`). */
+  srvRoot: string;
+  /** The agent's own directory (config, registry, certificates). */
+  stateDir: string;
   agentConfig: string;
   caPath: string;
   token: string;
@@ -47,18 +51,24 @@ export function setTomlKey(text: string, section: string, key: string, value: st
  * `appendToml` is added at the end of it (e.g. a `[[registries]]` block).
  */
 export async function startTestAgent(
-  opts: { flavor?: Flavor; node?: string; settings?: Record<string, Record<string, string>>; appendToml?: string } = {},
+  opts: {
+    flavor?: Flavor; node?: string; settings?: Record<string, Record<string, string>>; appendToml?: string;
+    /** "production": the layout scripts/install.sh makes, the agent's directory `<srv>/mcp` beside the services. */
+    layout?: "test" | "production";
+  } = {},
 ): Promise<TestAgent> {
   const flavor = opts.flavor ?? "source";
   const node = opts.node ?? "local";
   const dir = tempDir("mcp-agent-");
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
-  const init = await runMcp(flavor, ["agent", "init", "--node", node, "--listen", address, "--dir", join(dir, "state"), "--srv-root", join(dir, "srv")]);
+  const srvRoot = join(dir, "srv");
+  const stateDir = opts.layout === "production" ? join(srvRoot, "mcp") : join(dir, "state");
+  const init = await runMcp(flavor, ["agent", "init", "--node", node, "--listen", address, "--dir", stateDir, "--srv-root", srvRoot]);
   if (init.code !== 0) throw new Error(`agent init failed (${init.code}): ${init.stderr}`);
   const token = init.stdout.trimEnd().split("\n").at(-1)!;
   recordSecret(token);
-  const agentConfig = join(dir, "state/mcp-agent.toml");
+  const agentConfig = join(stateDir, "mcp-agent.toml");
   let text = readFileSync(agentConfig, "utf8");
   for (const [section, kv] of Object.entries(opts.settings ?? {})) {
     for (const [k, v] of Object.entries(kv ?? {})) text = setTomlKey(text, section, k, v);
@@ -89,7 +99,7 @@ export async function startTestAgent(
   const cliDir = join(dir, "cli");
   const cliConfig = join(cliDir, "mcp.toml");
   const servicesDir = join(cliDir, "services");
-  const caPath = join(dir, "state/certs/ca.pem");
+  const caPath = join(stateDir, "certs/ca.pem");
   const cli = (args: string[], o: { stdin?: string; env?: Record<string, string | undefined> } = {}) =>
     runMcp(flavor, [...args, "--config", cliConfig], o);
   const add = await cli(["node", "add", node, address, "--ca-cert", caPath]);
@@ -98,7 +108,7 @@ export async function startTestAgent(
   if (login.code !== 0) throw new Error(`login failed: ${login.stderr}`);
 
   return {
-    node, port, address, dir, agentConfig, caPath, token, cliConfig, servicesDir, cli,
+    node, port, address, dir, srvRoot, stateDir, agentConfig, caPath, token, cliConfig, servicesDir, cli,
     logs: () => log,
     signal: (sig) => void proc.kill(sig),
     async stop() {

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { defineCommand } from "citty";
 import { McpError } from "../../../lib/errors.ts";
-import { parseServiceDef, serviceDefPath, serviceDefToToml, writeFileAtomic } from "../../../servicedef/index.ts";
+import { isRedactedEnv, parseServiceDef, serviceDefPath, serviceDefToToml, writeFileAtomic } from "../../../servicedef/index.ts";
 import { commonArgs, loadConfig, nodeArg } from "../../context.ts";
 import type { CliIO } from "../../io.ts";
 import { note } from "../../output.ts";
@@ -26,6 +26,11 @@ export default (io: CliIO) =>
         throw new McpError("invalid_argument", `${path} exists`, `overwrite it with --force, or write elsewhere with -o <file>`);
       }
       const def = await deployedDefinition(cfg, args.service, args.node);
+      // A viewer's token is sent env values as KEY=… (SPEC §7.1): a file written from them would deploy "…".
+      if (def.components.some((c) => c.env.some(isRedactedEnv))) {
+        throw new McpError("permission_denied", `node ${def.node} sent the env values of ${args.service} as KEY=… (this token is a viewer's)`,
+          "export with an operator token; a viewer may read the spec with mcp service show");
+      }
       const text = `# exported by mcp service export from node ${def.node}\n${serviceDefToToml(def)}`;
       parseServiceDef(text, path); // what is written must read back
       await writeFileAtomic(path, text, { createDir: true });

@@ -1,0 +1,101 @@
+/**
+ * Support for the hostile suites (test/security/): a real agent in the
+ * production layout (`<srv>/mcp` beside the services), tokens of each role
+ * made with `mcp agent token create`, a CLI config per token, a direct client
+ * that skips the CLI's checks (the agent is the boundary), and a fingerprint
+ * of everything an attack must not change: the agent's files, the service
+ * directories, the registry (but the audit trail), and podman's containers.
+ */
+import { $ } from "bun";
+import { Database } from "bun:sqlite";
+import { createHash } from "node:crypto";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { createAgentClient, type AgentClient } from "../../src/rpc/index.ts";
+import type { TestAgent } from "./agent.ts";
+import { runMcp, type RunResult } from "./mcp.ts";
+import { recordSecret } from "./scan.ts";
+
+/** A token of a role (optionally scoped), with a CLI and a direct client that use it. */
+export interface Actor {
+  name: string;
+  token: string;
+  cli(args: string[], opts?: { stdin?: string }): Promise<RunResult>;
+  client(): AgentClient;
+}
+
+/** Creates a token on the node (`mcp agent token create`) and a CLI config that logs in with it. */
+export async function actor(agent: TestAgent, name: string, role: string, services: string[] = []): Promise<Actor> {
+  const args = ["agent", "token", "create", "--name", name, "--role", role, "--config", agent.agentConfig];
+  if (services.length > 0) args.push("--services", services.join(","));
+  const r = await runMcp("binary", args);
+  if (r.code !== 0) throw new Error(`token create failed (${r.code}): ${r.stderr}`);
+  const token = r.stdout.trimEnd().split("\n").at(-1)!;
+  recordSecret(token);
+  const dir = join(agent.dir, `cli-${name}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "token"), `${token}\n`, { mode: 0o600 });
+  const config = join(dir, "mcp.toml");
+  writeFileSync(config, [
+    `[services]`, `dir = ${JSON.stringify(agent.servicesDir)}`, ``,
+    `[auth]`, `token_path = ${JSON.stringify(join(dir, "token"))}`, ``,
+    `[tls]`, `ca_cert = ${JSON.stringify(agent.caPath)}`, ``,
+    `[[nodes]]`, `name = ${JSON.stringify(agent.node)}`, `address = ${JSON.stringify(agent.address)}`, ``,
+  ].join("\n"));
+  return {
+    name, token,
+    cli: (a, o = {}) => runMcp("binary", [...a, "--config", config], o),
+    client: () => createAgentClient({ node: agent.node, address: agent.address, caPem: readFileSync(agent.caPath, "utf8"), serverName: agent.node, token }),
+  };
+}
+
+function treeOf(dir: string, skip: (rel: string) => boolean, out: string[] = [], root = dir): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir).sort();
+  } catch {
+    return out;
+  }
+  for (const name of entries) {
+    const path = join(dir, name);
+    const rel = relative(root, path);
+    if (skip(rel)) continue;
+    const st = lstatSync(path);
+    const kind = st.isSymbolicLink() ? `link:${readlinkSync(path)}` : st.isDirectory() ? "dir" : st.isFile() ? `file:${createHash("sha256").update(readFileSync(path)).digest("hex")}` : "other";
+    out.push(`${rel} ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid} ${kind}`);
+    if (st.isDirectory() && !st.isSymbolicLink()) treeOf(path, skip, out, root);
+  }
+  return out;
+}
+
+/**
+ * Everything an attack must leave as it was: the srv root (the agent's
+ * directory included, but its database files, which the audit trail writes
+ * to), the registry's rows (all tables but audit; tokens without their
+ * last-use time), and the names and ids of podman's containers.
+ */
+export async function fingerprint(agent: TestAgent): Promise<string> {
+  const files = treeOf(agent.srvRoot, (rel) => /^mcp\/mcp\.db(-wal|-shm)?$/.test(rel));
+  const db = new Database(join(agent.stateDir, "mcp.db"), { readonly: true });
+  const rows: string[] = [];
+  try {
+    for (const table of ["services", "components", "deployments", "events"]) {
+      rows.push(`${table}: ${JSON.stringify(db.query(`SELECT * FROM ${table} ORDER BY rowid`).all())}`);
+    }
+    rows.push(`tokens: ${JSON.stringify(db.query("SELECT name, role, hash, expires_at, revoked_at FROM tokens ORDER BY id").all())}`);
+  } finally {
+    db.close();
+  }
+  const listed = JSON.parse((await $`podman ps -a --format json`.nothrow().quiet().text()) || "[]") as { Names: string[]; Id: string; State: string }[];
+  // Only this agent's services' containers: other suites create and remove theirs meanwhile.
+  const names = new Set(["mcp", ...readdirSync(agent.srvRoot), ...(existsSync(agent.servicesDir) ? readdirSync(agent.servicesDir).map((f) => f.replace(/\.toml$/, "")) : [])]);
+  const ours = (n: string) => [...names].some((s) => n === s || n.startsWith(`${s}-`));
+  const containers = listed.filter((c) => c.Names.some(ours)).map((c) => `${c.Names.join(",")} ${c.Id} ${c.State}`).sort().join("\n");
+  return [...files, ...rows, containers].join("\n");
+}
+
+/** Builds a tar.zst of a directory with GNU tar (members as they are on disk, owners numeric). */
+export async function tarZst(dir: string, out: string): Promise<string> {
+  await $`tar --zstd --numeric-owner -cf ${out} -C ${dir} .`.quiet();
+  return out;
+}
