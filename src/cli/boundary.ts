@@ -1,7 +1,7 @@
 import { renderUsage, runCommand, type CommandDef } from "citty";
 import { McpError, type ErrorCode } from "../lib/errors.ts";
-import type { CliIO } from "./io.ts";
-import { printError } from "./output.ts";
+import type { CliIO } from "../lib/io.ts";
+import { printError } from "../lib/output.ts";
 
 /** Exit statuses (SPEC §5.1). */
 export const EXIT = { ok: 0, failed: 1, usage: 2, auth: 3, unreachable: 4 } as const;

@@ -5,7 +5,7 @@ import { isMcpError, McpError, messageOf } from "../lib/errors.ts";
 import { MAX_TIMER_MS, parseDuration } from "../lib/duration.ts";
 import { readServiceDef, serviceDefPath } from "../servicedef/index.ts";
 import { createAgentClient, type AgentClient } from "../rpc/index.ts";
-import type { CliIO } from "./io.ts";
+import type { CliIO } from "../lib/io.ts";
 
 /** Flags every command takes. */
 export const commonArgs = {

@@ -1,5 +1,5 @@
 import { formatBytes } from "./units.ts";
-import type { CliIO } from "./io.ts";
+import type { CliIO } from "../lib/io.ts";
 
 export interface Progress {
   /** Bytes done so far. */

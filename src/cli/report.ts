@@ -1,9 +1,9 @@
-import type { ComponentResult, Progress } from "../deploy/types.ts";
+import type { ComponentResult, Progress } from "../model/index.ts";
 import type { SpecChange } from "../servicedef/index.ts";
 import { EXIT, exitCodeFor } from "./boundary.ts";
 import type { NodeAnswer } from "./context.ts";
-import type { CliIO } from "./io.ts";
-import { note, paintState, printError, renderTable } from "./output.ts";
+import type { CliIO } from "../lib/io.ts";
+import { note, paintState, printError, renderTable } from "../lib/output.ts";
 
 /**
  * Prints one error line per node that did not answer and returns the exit

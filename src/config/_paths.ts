@@ -59,3 +59,10 @@ export function isServerUrl(text: string): boolean {
   if (url.protocol === "https:") return true;
   return url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
 }
+
+/** A `host:port` that must be one: throws invalid_argument naming the field (a flag, a key). */
+export function requireHostPort(text: string, field: string, opts: { allowZero?: boolean } = {}): HostPort {
+  const hp = splitHostPort(text, opts);
+  if (!hp) throw mcpError("invalid_argument", `${field}: ${hostPortProblem(text)}`, "for example 100.95.252.120:9444 or [::1]:9444");
+  return hp;
+}

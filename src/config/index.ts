@@ -6,7 +6,7 @@
  * Nothing here reads the environment: HOME and env are passed in.
  */
 export { createKeyLocator, formatKeyPath, scanToml, type KeyPath, type TomlEntry } from "./_locate.ts";
-export { expandPath, hostPortProblem, isServerUrl, splitHostPort, type HostPort } from "./_paths.ts";
+export { expandPath, hostPortProblem, isServerUrl, requireHostPort, splitHostPort, type HostPort } from "./_paths.ts";
 export {
   describeValue, formatProblem, lineEnding, parseTomlText, problemsError, problemsFromIssues,
   tomlString, tomlStringArray, type Problem, type ProblemsErrorOptions,

@@ -1,19 +1,19 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { createMciasValidator, describeCert } from "../auth/index.ts";
+import { createMciasValidator, describeCert } from "../node/auth/index.ts";
 import { defineCommand } from "citty";
 import { createConsola, type LogObject } from "consola";
-import { checkEnvironment, createHandlers, createRegistryAuth, protectedPathsOf, renewIfDue, startAgentServer } from "../agent/index.ts";
-import { assertContainerAllowed, assertLayout, createStateGuard } from "../policy/index.ts";
-import type { CliIO } from "../cli/io.ts";
+import { checkEnvironment, createHandlers, createRegistryAuth, protectedPathsOf, renewIfDue, startAgentServer } from "../node/agent/index.ts";
+import { assertContainerAllowed, assertLayout, createStateGuard } from "../node/policy/index.ts";
+import type { CliIO } from "../lib/io.ts";
 import { readAgentConfig, type AgentConfig } from "../config/index.ts";
-import { createLocks, guardRuntime, recoverInterruptedDeployments, startService, stopService, type DeployDeps } from "../deploy/index.ts";
+import { createLocks, guardRuntime, recoverInterruptedDeployments, startService, stopService, type DeployDeps } from "../node/deploy/index.ts";
 import { systemClock } from "../lib/clock.ts";
 import { McpError } from "../lib/errors.ts";
 import { formatContext, type Logger } from "../lib/log.ts";
-import { createAlerter, createJournal, startMonitor, type ExecFn, type LiveState } from "../monitor/index.ts";
-import { createPodmanRuntime, createRunner } from "../podman/index.ts";
-import { openDb } from "../store/index.ts";
+import { createAlerter, createJournal, startMonitor, type ExecFn, type LiveState } from "../node/monitor/index.ts";
+import { createPodmanRuntime, createRunner } from "../node/podman/index.ts";
+import { openDb } from "../node/store/index.ts";
 import pkg from "../../package.json" with { type: "json" };
 
 const LEVELS = { error: 0, warn: 1, info: 3, debug: 4 } as const;
@@ -205,9 +205,9 @@ export function agentCommand(io: CliIO) {
         args: { config: { type: "string", description: "the agent's config", default: "/srv/mcp/mcp-agent.toml", valueHint: "path" } },
         run: ({ args }) => runAgent(io, args.config),
       }),
-      init: () => import("../cli/commands/agent/init.ts").then((m) => m.default(io)),
-      token: () => import("../cli/commands/agent/token.ts").then((m) => m.default(io)),
-      snapshot: () => import("../cli/commands/agent/snapshot.ts").then((m) => m.default(io)),
+      init: () => import("../node/commands/init.ts").then((m) => m.default(io)),
+      token: () => import("../node/commands/token.ts").then((m) => m.default(io)),
+      snapshot: () => import("../node/commands/snapshot.ts").then((m) => m.default(io)),
     },
   });
 }

@@ -2,7 +2,7 @@ import { createInterface } from "node:readline";
 import { defineCommand } from "citty";
 import pkg from "../../package.json" with { type: "json" };
 import { runCli } from "../cli/boundary.ts";
-import type { CliIO } from "../cli/io.ts";
+import type { CliIO } from "../lib/io.ts";
 
 /** One line of standard input (without its newline); null at its end. */
 function readLine(): Promise<string | null> {

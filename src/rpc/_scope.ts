@@ -1,7 +1,7 @@
-// Service scopes (SPEC §7.1) applied to the wire: the table of src/auth/scope.ts
+// Service scopes (SPEC §7.1) applied to the wire: the table of src/rpc/scope.ts
 // says how each RPC names services; here the decoded requests are checked
 // and the answers of `filter` RPCs are cut down to the caller's services.
-import { assertInScope, inScope, isScoped, scopeDenied, scopeRule, type Scoped } from "../auth/scope.ts";
+import { assertInScope, inScope, isScoped, scopeDenied, scopeRule, type Scoped } from "./scope.ts";
 import type {
   GetServiceStatusResponse, ListServicesResponse, LiveCheckResponse, SyncDesiredStateResponse, WatchEventsResponse,
 } from "../gen/mcp/v1/agent_pb.ts";

@@ -1,6 +1,6 @@
-import type { ComponentResult, DeployOutcome, Progress, SyncChange } from "../deploy/types.ts";
-import type { ServiceDef } from "../runtime/types.ts";
-import type { AuditRecord, ComponentRecord, DeploymentRecord, EventRecord, ServiceRecord } from "../store/index.ts";
+import type { ComponentResult, DeployOutcome, Progress, SyncChange } from "../model/index.ts";
+import type { ServiceDef } from "../model/index.ts";
+import type { AuditRecord, ComponentRecord, DeploymentRecord, EventRecord, ServiceRecord } from "../model/index.ts";
 
 /**
  * The agent's API in domain terms. src/rpc/ converts it to and from the

@@ -6,9 +6,9 @@ import {
   type AdoptContainersResponse, type ListAuditResponse, type RestoreServiceResponse, type SnapshotServiceResponse, type LogsResponse, type PullFileResponse, type PushFileResponse, type DeployResponse, type NodeStatusResponse, type SyncDesiredStateResponse, type GetServiceStatusResponse, type ListServicesResponse, type LiveCheckResponse,
   type RestartServiceResponse, type RollbackResponse, type StartServiceResponse, type StopServiceResponse, type WatchEventsResponse,
 } from "../gen/mcp/v1/agent_pb.ts";
-import type { ComponentResult, DeployOutcome, Progress } from "../deploy/types.ts";
+import type { ComponentResult, DeployOutcome, Progress } from "../model/index.ts";
 import { McpError } from "../lib/errors.ts";
-import type { AuditRecord, EventRecord } from "../store/index.ts";
+import type { AuditRecord, EventRecord } from "../model/index.ts";
 import type {
   AdoptInput, AdoptReport, DeployInput, RestoreHeader, RestoreResult, SnapshotChunk, LogLine, LogsQuery, FileTarget, PullChunk, PushHeader, PushResult, LiveReport, NodeStatusReport, RollbackInput, ServicesReport, StatusQuery, StatusReport, SyncInput,
   SyncReport, Target,

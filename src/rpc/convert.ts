@@ -5,9 +5,9 @@ import {
   type ComponentRecord as PbComponentRecord, type ComponentResult as PbComponentResult, type ComponentSpec as PbComponentSpec,
   type Deployment as PbDeployment, type Event as PbEvent, type ServiceRecord as PbServiceRecord, type ServiceSpec as PbServiceSpec,
 } from "../gen/mcp/v1/types_pb.ts";
-import type { ComponentResult, ResultStatus } from "../deploy/types.ts";
-import type { ComponentSpec, DesiredState, ObservedState, ServiceDef } from "../runtime/types.ts";
-import type { ComponentRecord, DeploymentOutcome, DeploymentRecord, EventRecord, ServiceRecord } from "../store/index.ts";
+import type { ComponentResult, ResultStatus } from "../model/index.ts";
+import type { ComponentSpec, DesiredState, ObservedState, ServiceDef } from "../model/index.ts";
+import type { ComponentRecord, DeploymentOutcome, DeploymentRecord, EventRecord, ServiceRecord } from "../model/index.ts";
 
 /** Proto ⇄ domain conversion. Every generated type stays inside src/rpc/. */
 

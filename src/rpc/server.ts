@@ -5,8 +5,7 @@ import {
   RestartServiceResponseSchema, RollbackResponseSchema, StartServiceResponseSchema, StopServiceResponseSchema,
   type AdoptContainersRequest, type ListAuditRequest, type RestoreServiceRequest, type SnapshotServiceRequest, type LogsRequest, type PullFileRequest, type PushFileRequest, type DeployRequest, type SyncDesiredStateRequest, type GetServiceStatusRequest, type WatchEventsRequest, type RestartServiceRequest, type RollbackRequest, type StartServiceRequest, type StopServiceRequest,
 } from "../gen/mcp/v1/agent_pb.ts";
-import type { FloodLimiter } from "../auth/flood.ts";
-import { assertInScope } from "../auth/scope.ts";
+import { assertInScope } from "./scope.ts";
 import { McpError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { AgentApi, CallContext } from "./api.ts";
@@ -39,13 +38,20 @@ export interface Caller {
   services: readonly string[];
 }
 
+/** Counts refused (UNAUTHENTICATED) calls per peer: whether to audit this one, and how long to hold its answer back. */
+export interface RefusalCounter {
+  refuse(peer: string, method: string): { record: boolean; delayMs: number };
+  /** A held answer was sent. */
+  release(): void;
+}
+
 export interface RpcServerOptions {
   api: AgentApi;
   /** Checks the bearer token (null when absent) for a method; returns the caller or throws McpError. */
   authenticate(token: string | null, method: string): Promise<Caller>;
   audit(entry: AuditEntry): void;
   /** Counts UNAUTHENTICATED calls per peer: only what it says to record is audited, and answers wait as it says. */
-  flood?: FloodLimiter;
+  flood?: RefusalCounter;
   log: Logger;
 }
 

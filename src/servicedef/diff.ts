@@ -1,5 +1,5 @@
 import { formatDuration } from "../lib/duration.ts";
-import type { ComponentSpec, HealthSpec } from "../runtime/types.ts";
+import type { ComponentSpec, HealthSpec } from "../model/index.ts";
 import { isRedactedEnv, redactEnv } from "./fields.ts";
 
 /** One difference between a local definition and what is deployed. */

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { ComponentSpec } from "../runtime/types.ts";
+import type { ComponentSpec } from "../model/index.ts";
 
 /**
  * The hash of a normalized component spec (the `mcp.spec` label): sha256 hex

@@ -1,4 +1,4 @@
-import type { ComponentSpec, ServiceDef } from "../runtime/types.ts";
+import type { ComponentSpec, ServiceDef } from "../model/index.ts";
 import { parseDuration } from "../lib/duration.ts";
 import { HEALTH_DEFAULTS, type RawServiceDef } from "./schema.ts";
 

@@ -2,7 +2,7 @@ import * as v from "valibot";
 import {
   createKeyLocator, formatProblem, parseTomlText, problemsError, problemsFromIssues,
 } from "../config/index.ts";
-import type { ServiceDef } from "../runtime/types.ts";
+import type { ServiceDef } from "../model/index.ts";
 import { normalizeServiceDef } from "./normalize.ts";
 import { checkServiceDef, type RuleOptions } from "./rules.ts";
 import { ServiceDefSchema } from "./schema.ts";

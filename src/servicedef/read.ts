@@ -4,7 +4,7 @@ import { basename, join } from "node:path";
 import { writeFileAtomic } from "../config/index.ts";
 import { McpError } from "../lib/errors.ts";
 import { isValidName, NAME_RULE_TEXT } from "../lib/names.ts";
-import type { ServiceDef } from "../runtime/types.ts";
+import type { ServiceDef } from "../model/index.ts";
 import { setActive } from "./active.ts";
 import { parseServiceDef, type ParsedServiceDef } from "./parse.ts";
 

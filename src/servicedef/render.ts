@@ -1,6 +1,6 @@
 import { tomlString, tomlStringArray } from "../config/index.ts";
 import { formatDuration } from "../lib/duration.ts";
-import type { ServiceDef } from "../runtime/types.ts";
+import type { ServiceDef } from "../model/index.ts";
 
 /**
  * Renders a definition as a TOML file in the layout of SPEC §2: name, node,

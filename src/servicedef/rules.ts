@@ -1,5 +1,5 @@
 import type { KeyPath, Problem } from "../config/index.ts";
-import type { ServiceDef } from "../runtime/types.ts";
+import type { ServiceDef } from "../model/index.ts";
 import { isFloatingImage } from "./identity.ts";
 
 /** A remark about a definition that does not stop it from being used. */

@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { formatKeyPath, problemsFromIssues } from "../config/index.ts";
 import { formatDuration } from "../lib/duration.ts";
 import { McpError } from "../lib/errors.ts";
-import type { ServiceDef } from "../runtime/types.ts";
+import type { ServiceDef } from "../model/index.ts";
 import { checkServiceDef } from "./rules.ts";
 import { ServiceDefSchema } from "./schema.ts";
 

@@ -7,7 +7,7 @@ import { $ } from "bun";
 import { readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:tls";
 import { join } from "node:path";
-import { describeCert, issueCert } from "../../src/auth/index.ts";
+import { describeCert, issueCert } from "../../src/node/auth/index.ts";
 import { setTomlKey, startTestAgent, writeServiceDef, type TestAgent } from "../support/agent.ts";
 import { ensureTestImages, podmanAvailable, removeContainers, TEST_IMAGES, uniqueName } from "../support/image.ts";
 import { mcpArgv, waitFor } from "../support/mcp.ts";

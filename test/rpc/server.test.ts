@@ -3,15 +3,15 @@ import * as grpc from "@grpc/grpc-js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tls from "node:tls";
-import { createHandlers, startAgentServer, type RunningServer } from "../../src/agent/index.ts";
-import { createCa, createToken, issueCert } from "../../src/auth/index.ts";
-import { createLocks } from "../../src/deploy/index.ts";
+import { createHandlers, startAgentServer, type RunningServer } from "../../src/node/agent/index.ts";
+import { createCa, createToken, issueCert } from "../../src/node/auth/index.ts";
+import { createLocks } from "../../src/node/deploy/index.ts";
 import { isMcpError } from "../../src/lib/errors.ts";
-import { createJournal, LiveState } from "../../src/monitor/index.ts";
+import { createJournal, LiveState } from "../../src/node/monitor/index.ts";
 import { silentLogger } from "../../src/lib/log.ts";
 import { createAgentClient, listRpcMethods, SERVICE_NAME } from "../../src/rpc/index.ts";
-import { FakeRuntime } from "../../src/runtime/index.ts";
-import { openDb } from "../../src/store/index.ts";
+import { FakeRuntime } from "../../src/node/runtime/index.ts";
+import { openDb } from "../../src/node/store/index.ts";
 import { tempDir } from "../support/mcp.ts";
 
 // A real TLS gRPC server on port 0 with certificates made here, over the fake runtime.

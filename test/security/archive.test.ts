@@ -13,9 +13,9 @@ import {
 import { join } from "node:path";
 import { isMcpError, type McpError } from "../../src/lib/errors.ts";
 import { silentLogger } from "../../src/lib/log.ts";
-import { restoreService, snapshotService } from "../../src/snapshot/index.ts";
+import { restoreService, snapshotService } from "../../src/node/snapshot/index.ts";
 import { tempDir } from "../support/mcp.ts";
-import { gnuLong, member, pax, tarOf, zstd } from "../snapshot/tarbuild.ts";
+import { gnuLong, member, pax, tarOf, zstd } from "../node/snapshot/tarbuild.ts";
 
 const root = tempDir("mcp-archive-");
 afterAll(() => rmSync(root, { recursive: true, force: true }));

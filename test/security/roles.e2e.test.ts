@@ -6,7 +6,7 @@ import { $ } from "bun";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { ComponentSpec, ServiceDef } from "../../src/runtime/types.ts";
+import type { ComponentSpec, ServiceDef } from "../../src/model/index.ts";
 import { startTestAgent, writeServiceDef, type TestAgent } from "../support/agent.ts";
 import { actor, fingerprint, type Actor } from "../support/attack.ts";
 import { podmanAvailable, SLEEP_CMD, TEST_IMAGES } from "../support/image.ts";

@@ -7,14 +7,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createHandlers, startAgentServer, type RunningServer } from "../../src/agent/index.ts";
-import { createCa, createToken, issueCert } from "../../src/auth/index.ts";
-import { createLocks } from "../../src/deploy/index.ts";
+import { createHandlers, startAgentServer, type RunningServer } from "../../src/node/agent/index.ts";
+import { createCa, createToken, issueCert } from "../../src/node/auth/index.ts";
+import { createLocks } from "../../src/node/deploy/index.ts";
 import { silentLogger } from "../../src/lib/log.ts";
-import { createJournal, LiveState, type Journal } from "../../src/monitor/index.ts";
+import { createJournal, LiveState, type Journal } from "../../src/node/monitor/index.ts";
 import { createAgentClient, type AgentClient } from "../../src/rpc/index.ts";
-import { FakeRuntime, type ComponentSpec, type ServiceDef } from "../../src/runtime/index.ts";
-import { getService, listAudit, openDb, putComponent, upsertService, type Db } from "../../src/store/index.ts";
+import { FakeRuntime, type ComponentSpec, type ServiceDef } from "../../src/node/runtime/index.ts";
+import { getService, listAudit, openDb, putComponent, upsertService, type Db } from "../../src/node/store/index.ts";
 import { tempDir } from "../support/mcp.ts";
 
 let server: RunningServer;

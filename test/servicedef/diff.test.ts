@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { diffService } from "../../src/servicedef/index.ts";
-import type { ComponentSpec } from "../../src/runtime/index.ts";
+import type { ComponentSpec } from "../../src/node/runtime/index.ts";
 
 const base: ComponentSpec = {
   name: "api", image: "r/metacrypt:v1.0.0", network: "mcpnet", user: "0:0", restart: "unless-stopped",

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { ComponentSpec } from "../../src/runtime/types.ts";
+import type { ComponentSpec } from "../../src/model/index.ts";
 import { canonicalJson, containerName, isFloatingImage, specHash, versionOf } from "../../src/servicedef/index.ts";
 
 describe("versionOf", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { ServiceDef } from "../../src/runtime/types.ts";
+import type { ServiceDef } from "../../src/model/index.ts";
 import { parseServiceDef, serviceDefToToml } from "../../src/servicedef/index.ts";
 
 describe("serviceDefToToml", () => {

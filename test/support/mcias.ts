@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createCa, issueCert } from "../../src/auth/index.ts";
+import { createCa, issueCert } from "../../src/node/auth/index.ts";
 import { tempDir } from "./mcp.ts";
 import { recordSecret } from "./scan.ts";
 

@@ -7,7 +7,7 @@
 import { $, type Subprocess } from "bun";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createCa, issueCert } from "../../src/auth/certs.ts";
+import { createCa, issueCert } from "../../src/node/auth/certs.ts";
 import { freePort, tempDir, waitFor } from "./mcp.ts";
 import { recordSecret } from "./scan.ts";
 

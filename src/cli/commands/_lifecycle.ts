@@ -2,8 +2,8 @@ import { defineCommand } from "citty";
 import { existsSync, readFileSync } from "node:fs";
 import { loadServiceDef, serviceDefPath, setActive, writeFileAtomic } from "../../servicedef/index.ts";
 import { commonArgs, connectNode, loadConfig, parseTarget } from "../context.ts";
-import type { CliIO } from "../io.ts";
-import { note } from "../output.ts";
+import type { CliIO } from "../../lib/io.ts";
+import { note } from "../../lib/output.ts";
 import { printResults } from "../report.ts";
 
 type Op = "stop" | "start" | "restart";

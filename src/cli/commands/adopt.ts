@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { readServiceDefs } from "../../servicedef/index.ts";
 import { commonArgs, connect, jsonArg, loadConfig, nodeArg, nodeForService } from "../context.ts";
-import type { CliIO } from "../io.ts";
-import { note, paintState, printJson, renderTable } from "../output.ts";
+import type { CliIO } from "../../lib/io.ts";
+import { note, paintState, printJson, renderTable } from "../../lib/output.ts";
 
 export default (io: CliIO) =>
   defineCommand({

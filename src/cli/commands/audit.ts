@@ -3,8 +3,8 @@ import { findNode } from "../../config/index.ts";
 import { parseDuration } from "../../lib/duration.ts";
 import { McpError } from "../../lib/errors.ts";
 import { askAllNodes, commonArgs, jsonArg, loadConfig } from "../context.ts";
-import type { CliIO } from "../io.ts";
-import { paintState, printJson, renderTable } from "../output.ts";
+import type { CliIO } from "../../lib/io.ts";
+import { paintState, printJson, renderTable } from "../../lib/output.ts";
 import { reportNodeFailures } from "../report.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString().replace("T", " ").slice(0, 19);

@@ -2,8 +2,8 @@ import { defineCommand } from "citty";
 import { McpError } from "../../lib/errors.ts";
 import { diffService, loadServiceDef } from "../../servicedef/index.ts";
 import { commonArgs, connectNode, loadConfig, lockWaitFrom, parseTarget, waitArg } from "../context.ts";
-import type { CliIO } from "../io.ts";
-import { note, warn } from "../output.ts";
+import type { CliIO } from "../../lib/io.ts";
+import { note, warn } from "../../lib/output.ts";
 import { printChanges, printResults, showProgress } from "../report.ts";
 
 export default (io: CliIO) =>

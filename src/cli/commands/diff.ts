@@ -1,10 +1,10 @@
 import { defineCommand } from "citty";
 import { findNode } from "../../config/index.ts";
 import { diffService, loadServiceDef, readServiceDefs, type SpecChange } from "../../servicedef/index.ts";
-import type { ServiceDef } from "../../runtime/types.ts";
+import type { ServiceDef } from "../../model/index.ts";
 import { askAllNodes, commonArgs, jsonArg, loadConfig } from "../context.ts";
-import type { CliIO } from "../io.ts";
-import { printJson } from "../output.ts";
+import type { CliIO } from "../../lib/io.ts";
+import { printJson } from "../../lib/output.ts";
 import { printChanges, reportNodeFailures } from "../report.ts";
 
 export default (io: CliIO) =>

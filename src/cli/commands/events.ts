@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { McpError } from "../../lib/errors.ts";
-import type { EventRecord } from "../../store/index.ts";
+import type { EventRecord } from "../../model/index.ts";
 import { askAllNodes, commonArgs, jsonArg, loadConfig } from "../context.ts";
-import type { CliIO } from "../io.ts";
+import type { CliIO } from "../../lib/io.ts";
 import { reportNodeFailures } from "../report.ts";
 
 type NodeEvent = EventRecord & { node: string };

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { askAllNodes, commonArgs, jsonArg, loadConfig } from "../context.ts";
-import type { CliIO } from "../io.ts";
-import { printJson, renderTable } from "../output.ts";
+import type { CliIO } from "../../lib/io.ts";
+import { printJson, renderTable } from "../../lib/output.ts";
 import { reportNodeFailures } from "../report.ts";
 
 export default (io: CliIO) =>

@@ -2,12 +2,12 @@ import { defineCommand } from "citty";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { findNode } from "../../config/index.ts";
-import { mciasLogin, TotpRequired } from "../../auth/mcias.ts";
+import { mciasLogin, TotpRequired } from "../../mcias/index.ts";
 import type { CliConfig } from "../../config/index.ts";
 import { McpError, messageOf } from "../../lib/errors.ts";
 import { commonArgs, loadConfig } from "../context.ts";
-import type { CliIO } from "../io.ts";
-import { note } from "../output.ts";
+import type { CliIO } from "../../lib/io.ts";
+import { note } from "../../lib/output.ts";
 
 export default (io: CliIO) =>
   defineCommand({

@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { McpError } from "../../lib/errors.ts";
 import { loadServiceDef } from "../../servicedef/index.ts";
 import { commonArgs, connectNode, loadConfig, parseTarget } from "../context.ts";
-import type { CliIO } from "../io.ts";
+import type { CliIO } from "../../lib/io.ts";
 
 export default (io: CliIO) =>
   defineCommand({

@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { formatUptime } from "../../lib/duration.ts";
 import { askAllNodes, commonArgs, jsonArg, loadConfig } from "../context.ts";
-import type { CliIO } from "../io.ts";
-import { paintState, printJson, renderTable } from "../output.ts";
+import type { CliIO } from "../../lib/io.ts";
+import { paintState, printJson, renderTable } from "../../lib/output.ts";
 import { reportNodeFailures } from "../report.ts";
 
 export default (io: CliIO) =>

@@ -2,10 +2,10 @@ import { existsSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { loadServiceDef } from "../../servicedef/index.ts";
-import { checkRelativePath } from "../../transfer/paths.ts";
+import { checkRelativePath } from "../../lib/relpath.ts";
 import { commonArgs, connectNode, loadConfig } from "../context.ts";
 import { createLocalSink } from "../files.ts";
-import type { CliIO } from "../io.ts";
+import type { CliIO } from "../../lib/io.ts";
 import { createProgress } from "../progress.ts";
 import { formatBytes } from "../units.ts";
 

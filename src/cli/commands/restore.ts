@@ -3,7 +3,7 @@ import { defineCommand } from "citty";
 import { loadServiceDef } from "../../servicedef/index.ts";
 import { commonArgs, connectNode, loadConfig } from "../context.ts";
 import { readChunks, withLocalFile } from "../files.ts";
-import type { CliIO } from "../io.ts";
+import type { CliIO } from "../../lib/io.ts";
 import { createProgress } from "../progress.ts";
 import { formatBytes } from "../units.ts";
 

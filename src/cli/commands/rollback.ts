@@ -2,10 +2,10 @@ import { defineCommand } from "citty";
 import { findNode } from "../../config/index.ts";
 import { McpError } from "../../lib/errors.ts";
 import { loadServiceDef } from "../../servicedef/index.ts";
-import type { DeploymentRecord } from "../../store/index.ts";
+import type { DeploymentRecord } from "../../model/index.ts";
 import { askAllNodes, commonArgs, connectNode, jsonArg, loadConfig, lockWaitFrom, parseTarget, waitArg } from "../context.ts";
-import type { CliIO } from "../io.ts";
-import { paintState, printJson, renderTable } from "../output.ts";
+import type { CliIO } from "../../lib/io.ts";
+import { paintState, printJson, renderTable } from "../../lib/output.ts";
 import { printResults, reportNodeFailures, showProgress } from "../report.ts";
 
 const OUTCOME_WORDS: Record<DeploymentRecord["outcome"], string> = { ok: "ok", failed: "failed", rolled_back: "rolled back", pending: "pending" };

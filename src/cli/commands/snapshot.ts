@@ -5,9 +5,9 @@ import { McpError } from "../../lib/errors.ts";
 import { loadServiceDef } from "../../servicedef/index.ts";
 import { commonArgs, connectNode, loadConfig } from "../context.ts";
 import { createLocalSink } from "../files.ts";
-import type { CliIO } from "../io.ts";
+import type { CliIO } from "../../lib/io.ts";
 import { createProgress } from "../progress.ts";
-import { warn } from "../output.ts";
+import { warn } from "../../lib/output.ts";
 import { formatBytes } from "../units.ts";
 
 export default (io: CliIO) =>

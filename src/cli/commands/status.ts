@@ -2,8 +2,8 @@ import { defineCommand } from "citty";
 import { loadServiceDef } from "../../servicedef/index.ts";
 import { findNode } from "../../config/index.ts";
 import { askAllNodes, commonArgs, jsonArg, loadConfig } from "../context.ts";
-import type { CliIO } from "../io.ts";
-import { paintState, printJson, renderTable } from "../output.ts";
+import type { CliIO } from "../../lib/io.ts";
+import { paintState, printJson, renderTable } from "../../lib/output.ts";
 import { reportNodeFailures } from "../report.ts";
 
 function time(ms: number): string {

@@ -1,4 +1,4 @@
-import type { CliIO } from "../io.ts";
+import type { CliIO } from "../../lib/io.ts";
 import { lifecycleCommand } from "./_lifecycle.ts";
 
 export default (io: CliIO) => lifecycleCommand(io, "stop");

@@ -2,8 +2,8 @@ import { defineCommand } from "citty";
 import { findNode } from "../../config/index.ts";
 import { readServiceDefs } from "../../servicedef/index.ts";
 import { askAllNodes, commonArgs, jsonArg, loadConfig } from "../context.ts";
-import type { CliIO } from "../io.ts";
-import { note, printJson, renderTable, warn } from "../output.ts";
+import type { CliIO } from "../../lib/io.ts";
+import { note, printJson, renderTable, warn } from "../../lib/output.ts";
 import { EXIT } from "../boundary.ts";
 import { reportNodeFailures } from "../report.ts";
 

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import pkg from "../../../package.json" with { type: "json" };
-import type { CliIO } from "../io.ts";
+import type { CliIO } from "../../lib/io.ts";
 
 export default (io: CliIO) =>
   defineCommand({

@@ -1,10 +1,10 @@
 import { defineCommand } from "citty";
 import { resolve } from "node:path";
-import { addNodeToText } from "../../../config/index.ts";
-import { assertName, splitHostPort } from "../../../agent/index.ts";
+import { addNodeToText, requireHostPort } from "../../../config/index.ts";
+import { assertName } from "../../../lib/names.ts";
 import { commonArgs, loadConfig } from "../../context.ts";
-import type { CliIO } from "../../io.ts";
-import { note } from "../../output.ts";
+import type { CliIO } from "../../../lib/io.ts";
+import { note } from "../../../lib/output.ts";
 import { editConfigFile } from "./_edit.ts";
 
 export default (io: CliIO) =>
@@ -20,7 +20,7 @@ export default (io: CliIO) =>
     },
     async run({ args }) {
       assertName("node name", args.name);
-      splitHostPort(args.address, "address");
+      requireHostPort(args.address, "address");
       const cfg = await loadConfig(io, args.config);
       await editConfigFile(cfg.path, (text) =>
         addNodeToText(text, {

@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import type { CliIO } from "../../io.ts";
+import type { CliIO } from "../../../lib/io.ts";
 
 export default (io: CliIO) =>
   defineCommand({

@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { removeNodeFromText } from "../../../config/index.ts";
 import { commonArgs, loadConfig } from "../../context.ts";
-import type { CliIO } from "../../io.ts";
-import { note } from "../../output.ts";
+import type { CliIO } from "../../../lib/io.ts";
+import { note } from "../../../lib/output.ts";
 import { editConfigFile } from "./_edit.ts";
 
 export default (io: CliIO) =>

@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { findNode } from "../../../config/index.ts";
 import { askAllNodes, commonArgs, jsonArg, loadConfig } from "../../context.ts";
-import type { CliIO } from "../../io.ts";
-import { printJson } from "../../output.ts";
+import type { CliIO } from "../../../lib/io.ts";
+import { printJson } from "../../../lib/output.ts";
 import { reportNodeFailures } from "../../report.ts";
 import { statusJson, statusLines } from "./_status.ts";
 

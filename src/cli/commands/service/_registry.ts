@@ -1,6 +1,6 @@
 import type { CliConfig } from "../../../config/index.ts";
 import { McpError } from "../../../lib/errors.ts";
-import type { ServiceDef } from "../../../runtime/types.ts";
+import type { ServiceDef } from "../../../model/index.ts";
 import { connect, nodeForService } from "../../context.ts";
 
 /** The registry's spec of a service, as a definition (every component, in registry order), from its node. */

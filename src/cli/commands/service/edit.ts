@@ -4,11 +4,11 @@ import { basename, dirname, join } from "node:path";
 import { defineCommand } from "citty";
 import { isMcpError, McpError, messageOf } from "../../../lib/errors.ts";
 import { parseServiceDef, serviceDefPath, writeFileAtomic } from "../../../servicedef/index.ts";
-import { printError } from "../../output.ts";
+import { printError } from "../../../lib/output.ts";
 import { runEditor } from "../../editor.ts";
 import { commonArgs, loadConfig } from "../../context.ts";
-import type { CliIO } from "../../io.ts";
-import { note, warn } from "../../output.ts";
+import type { CliIO } from "../../../lib/io.ts";
+import { note, warn } from "../../../lib/output.ts";
 
 /** Why an edited text is refused, or null when it is a valid definition of `service`. */
 function check(text: string, path: string, service: string): McpError | null {

@@ -4,8 +4,8 @@ import { defineCommand } from "citty";
 import { McpError } from "../../../lib/errors.ts";
 import { isRedactedEnv, parseServiceDef, serviceDefPath, serviceDefToToml, writeFileAtomic } from "../../../servicedef/index.ts";
 import { commonArgs, loadConfig, nodeArg } from "../../context.ts";
-import type { CliIO } from "../../io.ts";
-import { note } from "../../output.ts";
+import type { CliIO } from "../../../lib/io.ts";
+import { note } from "../../../lib/output.ts";
 import { deployedDefinition } from "./_registry.ts";
 
 export default (io: CliIO) =>

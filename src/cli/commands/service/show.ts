@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { serviceDefToToml } from "../../../servicedef/index.ts";
 import { commonArgs, jsonArg, loadConfig, nodeArg } from "../../context.ts";
-import type { CliIO } from "../../io.ts";
-import { printJson } from "../../output.ts";
+import type { CliIO } from "../../../lib/io.ts";
+import { printJson } from "../../../lib/output.ts";
 import { deployedDefinition } from "./_registry.ts";
 
 export default (io: CliIO) =>

@@ -1,0 +1,229 @@
+import { adoptService, deployService, restartService, selectComponents, rollbackService, startService, stopService, syncServices, type DeployDeps } from "../deploy/index.ts";
+import { isMcpError, McpError } from "../../lib/errors.ts";
+import { isDrift, type LiveState } from "../monitor/index.ts";
+import { LABEL_COMPONENT, LABEL_NODE, LABEL_SERVICE } from "../deploy/index.ts";
+import type { AgentApi, LiveComponent } from "../../rpc/index.ts";
+import { versionOf } from "../../servicedef/index.ts";
+import { getService, lastDeployment, listAudit, listDeployments, listServices, recentEvents, type EventRecord } from "../store/index.ts";
+import { assertDeployable, assertName, assertServiceName } from "./validate.ts";
+import type { StateGuard } from "../policy/index.ts";
+import { redactEnv } from "../../servicedef/index.ts";
+import type { ServiceRecord } from "../store/index.ts";
+import { nodeStatus, type NodeFacts } from "./node-status.ts";
+import { receiveFile, sendFile } from "../transfer/index.ts";
+import { restoreService, snapshotService } from "../snapshot/index.ts";
+
+function assertTarget(t: { service: string; component: string }): void {
+  assertServiceName("service", t.service);
+  if (t.component) assertName("component", t.component);
+}
+
+/** What a viewer may see of a spec: every env value as `KEY=…` (SPEC §7.1). */
+function redactSpec<T extends { spec: { env: string[] } }>(x: T): T {
+  return { ...x, spec: { ...x.spec, env: x.spec.env.map(redactEnv) } };
+}
+
+function redactService(s: ServiceRecord): ServiceRecord {
+  return { ...s, components: s.components.map(redactSpec) };
+}
+
+/** Options of the handlers beyond the deploy dependencies. */
+export type HandlerOptions = NodeFacts & {
+  maxTransferBytes: number;
+  /** Refuses a service directory that is, or holds, the agent's own state. */
+  guard?: StateGuard;
+  /** `[policy] max_archive_bytes`: the largest total size of a restored archive's members. */
+  maxArchiveBytes?: number;
+};
+
+/**
+ * The agent's RPC handlers: thin; they validate what came over the wire and
+ * call one domain function each. Reads answer from the registry and the
+ * monitor's live view: no podman call per request.
+ */
+export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: HandlerOptions): AgentApi {
+  const { db, clock, node } = deps;
+  const facts: NodeFacts = opts ?? { node, agentVersion: "", podmanVersion: "", srvRoot: "/", startedAt: clock.now(), certNotAfter: 0 };
+  const maxTransferBytes = opts?.maxTransferBytes ?? 16 * 1024 ** 3;
+  /** A service's directory may be worked on: a valid, unreserved name whose directory is not the agent's state. */
+  const assertDataDir = (service: string) => {
+    assertServiceName("service", service);
+    opts?.guard?.assertServiceDir(service);
+  };
+  return {
+    async syncDesiredState(input, ctx) {
+      for (const s of input.services) assertDeployable(s, node);
+      // A recorded spec is what `start` recreates a missing container from: the policy applies when it is recorded too.
+      for (const s of input.services) for (const c of s.components) deps.allow?.(s.name, c);
+      const names = input.services.map((s) => s.name);
+      const dup = names.find((n, i) => names.indexOf(n) !== i);
+      if (dup) throw new McpError("invalid_argument", `service ${dup} is sent twice`, "each definition once");
+      // A token scoped to some services records nothing about other containers.
+      const recordUnknown = (ctx.identity.services ?? []).length === 0;
+      return { node, changes: await syncServices(deps, { ...input, recordUnknown }) };
+    },
+    async adoptContainers(input) {
+      assertServiceName("service", input.service);
+      for (const k of input.knownServices) assertName("service", k);
+      return { node, components: await adoptService(deps, { service: input.service, known: input.knownServices }) };
+    },
+    async logs(req, ctx, send) {
+      assertTarget(req);
+      const svc = getService(db, req.service);
+      if (!svc) throw new McpError("not_found", `service ${req.service} is not deployed on node ${node}`, `deploy it: mcp deploy ${req.service}`);
+      const selected = selectComponents(svc, req.component);
+      await Promise.all(selected.map(async (c) => {
+        try {
+          await deps.runtime.streamLogs(c.containerName, { tail: req.tail, follow: req.follow, signal: ctx.signal }, (line) =>
+            send({ component: c.name, data: `${line}\n` }));
+        } catch (err) {
+          // One component without a container does not end the others' logs; asked for alone, it is the answer.
+          if (!isMcpError(err, "not_found") || req.component) throw err;
+          send({ component: c.name, data: `[mcp] ${c.containerName} has no container (observed ${c.observed})\n` });
+        }
+      }));
+    },
+    async snapshotService(req, ctx, send) {
+      assertDataDir(req.service);
+      await snapshotService({ srvRoot: facts.srvRoot, service: req.service, log: deps.log, signal: ctx.signal }, send);
+    },
+    async restoreService(header, chunks, ctx) {
+      assertDataDir(header.service);
+      // Under the service's lock: no deploy starts a container between the check and the swap.
+      const release = await deps.locks.acquire(`service ${header.service}`, { waitMs: deps.defaultLockWaitMs, signal: ctx.signal });
+      let result: { size: number; databases: string[] };
+      let running: { containerName: string }[];
+      try {
+        const view = live();
+        running = (getService(db, header.service)?.components ?? []).filter((c) => view.get(c.containerName)?.state === "running");
+        if (running.length > 0 && !header.force) {
+          throw new McpError(
+            "failed_precondition",
+            `service ${header.service} is running (${running.map((c) => c.containerName).join(", ")})`,
+            `stop it first (mcp stop ${header.service}), or restore with --force, which restarts it afterwards`,
+          );
+        }
+        result = await restoreService({ srvRoot: facts.srvRoot, service: header.service, maxBytes: maxTransferBytes, maxArchiveBytes: opts?.maxArchiveBytes }, chunks);
+      } finally {
+        release();
+      }
+      deps.journal.append({ time: clock.now(), service: header.service, component: "", kind: "restored", message: `${result.size} bytes` });
+      // Bind mounts were resolved when the containers started: restart them to see the restored directory.
+      let restarted: string[] = [];
+      if (running.length > 0) {
+        const results = await restartService(deps, { service: header.service, component: "" });
+        restarted = results.filter((x) => x.status === "ok").map((x) => x.component);
+      }
+      return { ...result, restarted };
+    },
+    async pushFile(header, chunks) {
+      assertDataDir(header.service);
+      return receiveFile({ srvRoot: facts.srvRoot, service: header.service, path: header.path, mode: header.mode, maxBytes: maxTransferBytes }, chunks);
+    },
+    async pullFile(target, ctx, send) {
+      assertDataDir(target.service);
+      for await (const c of sendFile({ srvRoot: facts.srvRoot, service: target.service, path: target.path })) {
+        if (ctx.signal.aborted) return;
+        await send(c);
+      }
+    },
+    async listAudit(req) {
+      return { node, records: listAudit(db, { since: req.since, limit: Math.min(req.limit || 1000, 100_000) }) };
+    },
+    async nodeStatus() {
+      return nodeStatus(facts, db, live(), clock.now());
+    },
+    async deploy(input, ctx, progress) {
+      assertDeployable(input.service, node);
+      if (input.component) assertName("component", input.component);
+      if (!input.service.active) {
+        throw new McpError("failed_precondition", `service ${input.service.name} is inactive (active = false)`, `start it with mcp start ${input.service.name}, or set active = true`);
+      }
+      return deployService(deps, { ...input, signal: ctx.signal }, progress);
+    },
+    async rollback(input, ctx, progress) {
+      assertTarget(input);
+      return rollbackService(deps, { ...input, signal: ctx.signal }, progress);
+    },
+    async stopService(t) {
+      assertTarget(t);
+      return stopService(deps, t);
+    },
+    async startService(t) {
+      assertTarget(t);
+      return startService(deps, t);
+    },
+    async restartService(t) {
+      assertTarget(t);
+      return restartService(deps, t);
+    },
+    async listServices(ctx) {
+      const services = listServices(db);
+      return { node, services: ctx.identity.role === "viewer" ? services.map(redactService) : services };
+    },
+    async liveCheck() {
+      const view = live();
+      const components: LiveComponent[] = [];
+      const known = new Set<string>();
+      for (const svc of listServices(db)) {
+        for (const c of svc.components) {
+          const box = view.get(c.containerName);
+          known.add(c.containerName);
+          components.push({
+            service: svc.name, component: c.name, containerName: c.containerName, state: c.observed,
+            // The registry's version: a rolled-back container runs `repo@sha256:…`, which still is that version.
+            image: box?.image || c.spec.image, version: c.version,
+            startedAt: box?.state === "running" ? box.startedAt : 0, desired: c.desired,
+          });
+        }
+      }
+      // Containers labelled as this node's but unknown to the registry still show.
+      for (const box of view.all()) {
+        if (known.has(box.name) || box.labels[LABEL_NODE] !== node) continue;
+        components.push({
+          service: box.labels[LABEL_SERVICE] ?? "", component: box.labels[LABEL_COMPONENT] ?? "", containerName: box.name,
+          state: box.state === "running" ? "running" : "exited", image: box.image, version: versionOf(box.image),
+          startedAt: box.state === "running" ? box.startedAt : 0, desired: "",
+        });
+      }
+      return { node, now: clock.now(), components };
+    },
+    async getServiceStatus(req, ctx) {
+      const viewer = ctx.identity.role === "viewer";
+      if (req.service) assertServiceName("service", req.service);
+      const services = req.service ? [getService(db, req.service)].filter((s) => s !== null) : listServices(db);
+      if (req.service && services.length === 0) {
+        throw new McpError("not_found", `service ${req.service} is not deployed on node ${node}`, `deploy it: mcp deploy ${req.service}`);
+      }
+      const components = services.flatMap((s) =>
+        s.components.map((c) => ({
+          service: s.name, component: c.name, desired: c.desired, observed: c.observed, version: c.version,
+          drift: isDrift(c.desired, c.observed), lastDeployment: lastDeployment(db, s.name, c.name),
+        })),
+      ).map((c) => (viewer && c.lastDeployment ? { ...c, lastDeployment: redactSpec(c.lastDeployment) } : c));
+      const events = recentEvents(db, { service: req.service || undefined, limit: req.eventLimit || 10 });
+      const perComponent = Math.min(req.historyLimit ?? 0, 1000);
+      const all = perComponent > 0 ? services.flatMap((s) => s.components.flatMap((c) => listDeployments(db, s.name, c.name, perComponent))) : [];
+      const history = viewer ? all.map(redactSpec) : all;
+      return { node, components, events, history };
+    },
+    async watchEvents(req, ctx, send) {
+      // Subscribe before reading the backlog so nothing falls between the two.
+      const queued: EventRecord[] = [];
+      let live = false;
+      const unsubscribe = req.follow ? deps.journal.subscribe((e) => (live ? send(e) : queued.push(e))) : () => {};
+      try {
+        const backlog = req.backlog > 0 ? recentEvents(db, { limit: Math.min(req.backlog, 10_000) }) : [];
+        const lastId = backlog.at(-1)?.id ?? 0;
+        for (const e of backlog) send(e);
+        for (const e of queued) if (e.id > lastId) send(e);
+        live = true;
+        if (req.follow && !ctx.signal.aborted) {
+          await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
+        }
+      } finally {
+        unsubscribe();
+      }
+    },
+  };
+}

@@ -1,0 +1,321 @@
+import { isMcpError, McpError, messageOf } from "../../lib/errors.ts";
+import type { Clock } from "../../lib/clock.ts";
+import type { Logger } from "../../lib/log.ts";
+import type { ContainerRuntime } from "../runtime/port.ts";
+import type { ComponentSpec, ImageInfo, ObservedContainer, ServiceDef } from "../runtime/types.ts";
+import type { ComponentRecord } from "../store/index.ts";
+import { containerName, specHash, versionOf } from "../../servicedef/index.ts";
+import type { Journal } from "../monitor/journal.ts";
+import { beginDeployment, finishDeployment, getComponent, nextBatch, putComponent, upsertService, type Db } from "../store/index.ts";
+import { observedStateOf } from "../monitor/state.ts";
+import { containerSpecFor, LABEL_NODE, LABEL_SERVICE, LABEL_SPEC } from "./containers.ts";
+import type { Locks } from "./lock.ts";
+import type { ComponentResult, DeployOutcome, Progress } from "./types.ts";
+import { waitForStart } from "./_wait.ts";
+import { imageByDigest, waitHealthy } from "./health.ts";
+
+/** What a deploy needs, passed in (STYLE habit 7). */
+export interface DeployDeps {
+  node: string;
+  runtime: ContainerRuntime;
+  db: Db;
+  /** Where events go (the registry, and live watchers). */
+  journal: Journal;
+  clock: Clock;
+  log: Logger;
+  locks: Locks;
+  stopTimeoutSec: number;
+  /** How long a new container may take to reach `running`. */
+  startTimeoutMs: number;
+  defaultLockWaitMs: number;
+  /** Registry credentials for a pull of this image (`[[registries]]`), prepared before each pull; may throw. */
+  registryAuth?: (image: string) => { authFile?: string; certDir?: string };
+  /** Told of every container this code has just inspected (feeds the monitor's live view). */
+  seen?: (c: ObservedContainer) => void;
+  /**
+   * The node's container policy (SPEC §7.1): throws permission_denied when a
+   * component may not be created as specified. A deploy checks every selected
+   * component before anything stops; see also guardRuntime.
+   */
+  allow?: (service: string, spec: ComponentSpec) => void;
+}
+
+export interface DeployRequest {
+  service: ServiceDef;
+  /** "" = every component */
+  component: string;
+  force: boolean;
+  lockWaitMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Deploys a service, or one component of it (SPEC §5.3). Components are done
+ * in definition order; a failure of one does not stop the others. Deploys of
+ * one service are serialized. The definition is trusted to have been
+ * validated (see validateDeployable).
+ */
+export async function deployService(deps: DeployDeps, req: DeployRequest, progress: (p: Progress) => void): Promise<DeployOutcome> {
+  const { service } = req;
+  const selected = selectComponents(service, req.component);
+  // Refused by the policy: nothing is pulled, stopped or recorded.
+  for (const spec of selected) deps.allow?.(service.name, spec);
+  const release = await deps.locks.acquire(`service ${service.name}`, {
+    waitMs: req.lockWaitMs || deps.defaultLockWaitMs,
+    signal: req.signal,
+    onWait: (ms) => progress({ component: "", message: `waiting for another operation on ${service.name} (running for ${Math.round(ms / 1000)}s)` }),
+  });
+  try {
+    upsertService(deps.db, service.name, service.active, deps.clock.now());
+    const results: ComponentResult[] = [];
+    const warnings: string[] = [];
+    const batch = nextBatch(deps.db, service.name);
+    // Step 2 for every component at once (each image pulled once, in parallel), and one
+    // listing of the service's containers: a deploy where nothing changed costs two podman calls.
+    const images = new Map<string, Promise<ImageInfo | string>>();
+    for (const spec of selected) {
+      if (!images.has(spec.image)) {
+        images.set(spec.image, pullOrLocal(deps, spec, progress, warnings).catch((err) => `cannot resolve ${spec.image}: ${messageOf(err)}`));
+      }
+    }
+    const listed = await deps.runtime.list({ labels: { [LABEL_SERVICE]: service.name } }).catch(() => [] as ObservedContainer[]);
+    for (const spec of selected) {
+      const image = await images.get(spec.image)!;
+      const seen = listed.find((c) => c.name === containerName(service.name, spec.name)) ?? null;
+      results.push(await deployComponent(deps, service.name, spec, image, { force: req.force, batch, seen }, progress));
+    }
+    return { results, warnings };
+  } finally {
+    release();
+  }
+}
+
+/** The components a filter selects; a filter that matches nothing is refused. */
+export function selectComponents<T extends { name: string }>(service: { name: string; components: T[] }, component: string): T[] {
+  if (!component) return service.components;
+  const found = service.components.filter((c) => c.name === component);
+  if (found.length === 0) {
+    throw new McpError(
+      "invalid_argument",
+      `service ${service.name} has no component "${component}"`,
+      `its components: ${service.components.map((c) => c.name).join(", ") || "none"}`,
+    );
+  }
+  return found;
+}
+
+/**
+ * `localhost/…` (no port) names podman's local storage, not a registry: such
+ * images are built or imported on the node and a pull could only fail.
+ */
+export function isLocalOnly(image: string): boolean {
+  return image.startsWith("localhost/");
+}
+
+async function pullOrLocal(
+  deps: DeployDeps,
+  spec: ComponentSpec,
+  progress: (p: Progress) => void,
+  warnings: string[],
+): Promise<ImageInfo | string> {
+  if (isLocalOnly(spec.image)) {
+    const local = await deps.runtime.getImage(spec.image);
+    return local ?? `image ${spec.image} is not in this node's local storage (localhost/ images are never pulled)`;
+  }
+  progress({ component: spec.name, message: `pulling ${spec.image}` });
+  try {
+    return await deps.runtime.pull(spec.image, deps.registryAuth?.(spec.image) ?? {});
+  } catch (err) {
+    const local = await deps.runtime.getImage(spec.image).catch(() => null);
+    if (local) {
+      const w = `${spec.name}: pull of ${spec.image} failed (${messageOf(err)}); deployed the local image`;
+      warnings.push(w);
+      deps.log.warn("pull failed, using the local image", { image: spec.image, error: messageOf(err) });
+      return local;
+    }
+    return `pull failed: ${messageOf(err)}`;
+  }
+}
+
+async function deployComponent(
+  deps: DeployDeps,
+  service: string,
+  spec: ComponentSpec,
+  image: ImageInfo | string,
+  o: { force: boolean; batch: number; seen: ObservedContainer | null },
+  progress: (p: Progress) => void,
+): Promise<ComponentResult> {
+  // A failed pull changes nothing.
+  if (typeof image === "string") {
+    deps.journal.append({ time: deps.clock.now(), service, component: spec.name, kind: "deploy-failed", message: image });
+    return {
+      component: spec.name, status: "failed", message: image, version: versionOf(spec.image), containerName: containerName(service, spec.name),
+    };
+  }
+  return replaceComponent(deps, service, { spec, image, batch: o.batch, seen: o.seen }, o.force, progress);
+}
+
+/** What replaceComponent puts in place: a spec, its resolved local image, and (for a rollback) the reference to run. */
+export interface Replacement {
+  spec: ComponentSpec;
+  image: ImageInfo;
+  /** The image reference given to podman; default spec.image. A rollback runs `repo@sha256:…`. */
+  runImage?: string;
+  /** Appended to the `ok` result's message (a rollback says what it went back to). */
+  note?: string;
+  /** The deploy or rollback call (see nextBatch). */
+  batch: number;
+  /** The container as a listing at the start of this call saw it: enough to tell `unchanged` without an inspect. */
+  seen?: ObservedContainer | null;
+}
+
+/**
+ * Steps 3–6 of SPEC §5.3 for one component whose image is already local:
+ * `unchanged` when the running container matches; else record the
+ * deployment, replace the container, gate on running and health, and put
+ * the previous spec back on failure. Shared by deploy and rollback.
+ */
+export async function replaceComponent(
+  deps: DeployDeps,
+  service: string,
+  r: Replacement,
+  force: boolean,
+  progress: (p: Progress) => void,
+): Promise<ComponentResult> {
+  const { runtime, db, clock } = deps;
+  const { spec, image } = r;
+  const name = containerName(service, spec.name);
+  const version = versionOf(spec.image);
+  const hash = specHash(spec);
+  const result = (status: ComponentResult["status"], message: string): ComponentResult => ({
+    component: spec.name, status, message, version, containerName: name,
+  });
+
+  const matches = (c: ObservedContainer | null | undefined) =>
+    !!c && c.state === "running" && c.labels[LABEL_SPEC] === hash && c.imageId === image.id;
+  const unchanged = () => {
+    const rec = getComponent(db, service, spec.name);
+    return !force && !!rec && rec.specHash === hash && rec.desired === "running";
+  };
+  if (matches(r.seen) && unchanged()) return result("unchanged", "already running this spec and image");
+  const existing = await runtime.inspect(name);
+  if (matches(existing) && unchanged()) return result("unchanged", "already running this spec and image");
+  // A container labelled for another node is not ours to replace (a shared podman, a copied volume of containers).
+  const owner = existing?.labels[LABEL_NODE];
+  if (owner && owner !== deps.node) {
+    return result("failed", `container ${name} belongs to node ${owner} (label ${LABEL_NODE}), not ${deps.node}; it was left alone`);
+  }
+
+  // Step 3: record the deployment before touching containers.
+  const deploymentId = beginDeployment(db, { service, component: spec.name, spec, specHash: hash, imageDigest: image.digest, version, batch: r.batch }, clock.now());
+  let failure: { why: string; probe: string } | null = null;
+  // The step under way, named in the result if it fails or stalls.
+  let step = "";
+  const enter = (what: string) => {
+    step = what;
+    progress({ component: spec.name, message: what });
+  };
+  try {
+    // Step 4: stop and remove the old container; create and start the new one.
+    if (existing) {
+      if (existing.state === "running") {
+        enter(`stopping the old container ${name}`);
+        await runtime.stop(name, deps.stopTimeoutSec);
+      }
+      enter(`removing the old container ${name}`);
+      await runtime.remove(name);
+    }
+    enter(`starting ${name} (${r.runImage ?? spec.image})`);
+    const container = containerSpecFor(deps.node, service, spec);
+    if (r.runImage) container.image = r.runImage;
+    const id = await runtime.run(container);
+    const started = await waitForStart(runtime, name, deps.startTimeoutMs);
+    if (started) deps.seen?.(started);
+    // Step 5: running, and (with a health command) healthy; else the previous spec goes back.
+    if (!started || started.state !== "running") {
+      failure = {
+        why: !started
+          ? "the container disappeared after start"
+          : started.state === "exited"
+            ? `the container exited at once (exit code ${started.exitCode})`
+            : `the container did not reach running within ${Math.round(deps.startTimeoutMs / 1000)}s (state ${started.state})`,
+        probe: "",
+      };
+    } else if (spec.health) {
+      enter(`waiting until ${name} is healthy (${spec.health.retries} tries)`);
+      const verdict = await waitHealthy(runtime, name, spec.health);
+      if (!verdict.ok) failure = verdict;
+    }
+    if (!failure) {
+      // Step 6: record the outcome.
+      const now = clock.now();
+      putComponent(db, {
+        service, name: spec.name, spec, specHash: hash, desired: "running", observed: "running", version,
+        imageDigest: image.digest, containerId: id, containerName: name, deployedAt: now,
+      }, now);
+      finishDeployment(db, deploymentId, "ok", r.note ?? "", now);
+      deps.journal.append({
+        time: now, service, component: spec.name, kind: r.note ? "rolled-back" : "deployed",
+        message: `${version} (${image.digest.slice(0, 19)})${r.note ? ` ${r.note}` : ""}`,
+      });
+      return result("ok", `running ${version}${r.note ? ` (${r.note})` : ""}`);
+    }
+  } catch (err) {
+    // The old container may already be gone (a run that failed, a podman that stalled): it goes back too.
+    if (!isMcpError(err)) deps.log.error("deploy failed", { service, component: spec.name, error: err instanceof Error ? err.stack : String(err) });
+    failure = { why: `${step ? `${step}: ` : ""}${isMcpError(err) ? err.message : `internal error: ${messageOf(err)}`}`, probe: "" };
+  }
+  return putBack(deps, { service, spec, name, version, deploymentId, previous: getComponent(db, service, spec.name) }, failure);
+}
+
+/** The last lines of a log, folded into one line for a result message. */
+function lastLines(text: string, n: number): string {
+  return text.split("\n").map((l) => l.trim()).filter(Boolean).slice(-n).join(" | ");
+}
+
+/**
+ * A new container failed its gate: record why, with the probe's output and
+ * the container's last log lines, then put the previous deployed spec back
+ * by image digest (the old image is still local: no pull). Without a previous
+ * spec the failed container is left for inspection and the component fails.
+ */
+async function putBack(
+  deps: DeployDeps,
+  d: { service: string; spec: ComponentSpec; name: string; version: string; deploymentId: number; previous: ComponentRecord | null },
+  failure: { why: string; probe: string },
+): Promise<ComponentResult> {
+  const { runtime, db, clock } = deps;
+  const log = lastLines(await runtime.logs(d.name, 20).catch(() => ""), 3);
+  const detail = [failure.why, failure.probe && `probe: ${lastLines(failure.probe, 2)}`, log && `last log: ${log}`].filter(Boolean).join("; ");
+  const prev = d.previous;
+  const base = { component: d.spec.name, containerName: d.name };
+  if (!prev) {
+    const now = clock.now();
+    finishDeployment(db, d.deploymentId, "failed", detail, now);
+    deps.journal.append({ time: now, service: d.service, component: d.spec.name, kind: "deploy-failed", message: detail });
+    const after = await runtime.inspect(d.name).catch(() => null);
+    putComponent(db, {
+      service: d.service, name: d.spec.name, spec: d.spec, specHash: specHash(d.spec), desired: "running", observed: observedStateOf(after, "running"),
+      version: d.version, imageDigest: "", containerId: after?.id ?? "", containerName: d.name, deployedAt: now,
+    }, now);
+    return { ...base, status: "failed", message: `${detail} (no previous version to roll back to)`, version: d.version };
+  }
+  await runtime.remove(d.name).catch((err) => deps.log.warn("could not remove the failed container", { name: d.name, error: messageOf(err) }));
+  const container = containerSpecFor(deps.node, d.service, prev.spec);
+  container.image = imageByDigest(prev.spec.image, prev.imageDigest);
+  let restored = "";
+  try {
+    const id = await runtime.run(container);
+    const back = await waitForStart(runtime, d.name, deps.startTimeoutMs);
+    if (back) deps.seen?.(back);
+    const now = clock.now();
+    putComponent(db, { ...prev, observed: observedStateOf(back, prev.desired), containerId: id }, now);
+    restored = back?.state === "running" ? `${prev.version} is running again` : `${prev.version} was put back but is ${back?.state ?? "gone"}`;
+  } catch (err) {
+    restored = `putting ${prev.version} back failed too: ${messageOf(err)}`;
+  }
+  const now = clock.now();
+  finishDeployment(db, d.deploymentId, "rolled_back", `${detail}; ${restored}`, now);
+  deps.journal.append({ time: now, service: d.service, component: d.spec.name, kind: "rolled-back", message: `${d.version}: ${detail}; ${restored}` });
+  return { ...base, status: "rolled_back", message: `rolled back: ${detail}; ${restored}`, version: prev.version };
+}

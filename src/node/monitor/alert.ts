@@ -1,0 +1,83 @@
+import type { Clock } from "../../lib/clock.ts";
+import { messageOf } from "../../lib/errors.ts";
+import type { Logger } from "../../lib/log.ts";
+import type { DesiredState, ObservedState } from "../runtime/types.ts";
+import type { Journal } from "./journal.ts";
+import type { AlertKind } from "./plan.ts";
+
+export interface AlertFacts {
+  kind: AlertKind;
+  node: string;
+  service: string;
+  component: string;
+  desired: DesiredState;
+  observed: ObservedState;
+  previous: ObservedState;
+  /** Unix ms */
+  time: number;
+}
+
+/** The human line of an alert. */
+export function alertMessage(a: AlertFacts): string {
+  const who = `${a.service}/${a.component} on ${a.node}`;
+  switch (a.kind) {
+    case "drift":
+      return `${who} drifted: desired ${a.desired}, observed ${a.observed} (was ${a.previous})`;
+    case "flapping":
+      return `${who} is flapping: its state keeps changing (now ${a.observed}, desired ${a.desired})`;
+    case "recovered":
+      return `${who} recovered: ${a.observed} as desired (was ${a.previous})`;
+  }
+}
+
+/** The environment and the JSON (stdin) an alert command gets (SPEC §5.9). */
+export function alertPayload(a: AlertFacts): { env: Record<string, string>; json: string } {
+  const time = new Date(a.time).toISOString();
+  const env = {
+    MCP_ALERT_KIND: a.kind,
+    MCP_NODE: a.node,
+    MCP_SERVICE: a.service,
+    MCP_COMPONENT: a.component,
+    MCP_DESIRED: a.desired,
+    MCP_OBSERVED: a.observed,
+    MCP_PREVIOUS: a.previous,
+    MCP_TIME: time,
+  };
+  const json = JSON.stringify({
+    kind: a.kind, node: a.node, service: a.service, component: a.component, desired: a.desired,
+    observed: a.observed, previous: a.previous, time, message: alertMessage(a),
+  });
+  return { env, json };
+}
+
+/** Runs an argv (no shell) with extra environment and stdin, under a timeout; rejects on failure. */
+export type ExecFn = (argv: string[], env: Record<string, string>, stdin: string, timeoutMs: number) => Promise<void>;
+
+export const ALERT_TIMEOUT_MS = 30_000;
+
+/**
+ * Sends alerts: records each as an event, then runs `alert_command` (if any)
+ * in the background. A failing or hanging command is logged and never holds
+ * up the monitor.
+ */
+export function createAlerter(o: { command: string[]; exec: ExecFn; journal: Journal; log: Logger; clock: Clock; node: string }) {
+  let running = 0;
+  return {
+    /** Commands still running (for tests and shutdown). */
+    pending: () => running,
+    fire(a: Omit<AlertFacts, "node" | "time">): void {
+      const facts: AlertFacts = { ...a, node: o.node, time: o.clock.now() };
+      const message = alertMessage(facts);
+      o.journal.append({ time: facts.time, service: a.service, component: a.component, kind: a.kind, message });
+      o.log.warn("alert", { kind: a.kind, service: a.service, component: a.component, desired: a.desired, observed: a.observed });
+      if (o.command.length === 0) return;
+      const { env, json } = alertPayload(facts);
+      running++;
+      o.exec(o.command, env, json, ALERT_TIMEOUT_MS)
+        .catch((err) => o.log.error("alert command failed", { kind: a.kind, service: a.service, component: a.component, error: messageOf(err) }))
+        .finally(() => running--);
+    },
+  };
+}
+
+export type Alerter = ReturnType<typeof createAlerter>;

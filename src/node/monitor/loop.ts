@@ -1,0 +1,147 @@
+import type { Clock } from "../../lib/clock.ts";
+import { messageOf } from "../../lib/errors.ts";
+import type { Logger } from "../../lib/log.ts";
+import type { ContainerRuntime } from "../runtime/port.ts";
+import type { DesiredState, ObservedContainer } from "../runtime/types.ts";
+import { listServices, pruneAudit, pruneEvents, recentEvents, type Db } from "../store/index.ts";
+import type { Alerter } from "./alert.ts";
+import type { Journal } from "./journal.ts";
+import { LiveState } from "./live.ts";
+import { applyActions } from "./apply.ts";
+import { plan, trackerKey, type ComponentView, type MonitorRules, type Tracker } from "./plan.ts";
+import { observedStateOf } from "./state.ts";
+
+export interface MonitorDeps {
+  runtime: ContainerRuntime;
+  db: Db;
+  journal: Journal;
+  alerter: Alerter;
+  clock: Clock;
+  log: Logger;
+  rules: MonitorRules;
+  resyncMs: number;
+  retentionMs: number;
+  /** True while mcp operates on the service, and shortly after. */
+  busy: (service: string) => boolean;
+  /** Brings a drifted component back to its desired state (reconcile = true). */
+  reconcile: (service: string, component: string, desired: DesiredState) => Promise<void>;
+}
+
+export interface Monitor {
+  /** The live view: what `ps` shows, without asking podman. */
+  live(): LiveState;
+  /** Re-evaluates now (after mcp changed something). */
+  poke(): void;
+  stop(): Promise<void>;
+}
+
+const PRUNE_EVERY_MS = 3_600_000;
+
+/**
+ * The thin loop: one full listing at start (silent), then podman's event
+ * stream (restarted with capped backoff when it ends, followed by a listing),
+ * a listing every `resyncMs`, and a timer for the plan's next wake-up. Every
+ * decision is `plan`'s; every effect is `applyActions`'s.
+ */
+export async function startMonitor(d: MonitorDeps): Promise<Monitor> {
+  const live = new LiveState();
+  const stop = new AbortController();
+  let trackers = new Map<string, Tracker>();
+  let wakeTimer: ReturnType<typeof setTimeout> | undefined;
+
+  // Changes inside the flap window before a restart still count.
+  const since = d.clock.now() - d.rules.flapWindowMs;
+  for (const e of recentEvents(d.db, { limit: 10_000 })) {
+    if (e.kind !== "observed" || e.time < since) continue;
+    const key = trackerKey(e.service, e.component);
+    const t = trackers.get(key) ?? { observed: "unknown", changes: [], incident: null, lastAlertAt: 0, reconcileAttempts: 0, nextReconcileAt: 0 };
+    t.changes.push(e.time);
+    trackers.set(key, t);
+  }
+  for (const s of listServices(d.db)) {
+    for (const c of s.components) {
+      const t = trackers.get(trackerKey(s.name, c.name));
+      if (t) t.observed = c.observed;
+    }
+  }
+
+  function views(): ComponentView[] {
+    return listServices(d.db).flatMap((s) =>
+      s.components.map((c) => {
+        const box: ObservedContainer | undefined = live.get(c.containerName);
+        return {
+          service: s.name, component: c.name, desired: c.desired, observed: observedStateOf(box, c.desired), recorded: c.observed,
+          containerId: box?.id ?? "", exitCode: box?.exitCode ?? 0,
+        };
+      }),
+    );
+  }
+
+  function evaluate(silent = false): void {
+    if (stop.signal.aborted) return;
+    const components = views();
+    const out = plan({ components, trackers, now: d.clock.now(), silent, busy: d.busy, rules: d.rules });
+    trackers = out.trackers;
+    applyActions(out.actions, d);
+    clearTimeout(wakeTimer);
+    // A busy service is looked at again once it settles.
+    const next = out.wakeAt ?? Infinity;
+    const soon = components.some((v) => d.busy(v.service)) ? d.clock.now() + 500 : Infinity;
+    const at = Math.min(next, soon);
+    if (at !== Infinity) wakeTimer = setTimeout(() => evaluate(), Math.max(0, at - d.clock.now()));
+  }
+
+  async function resync(silent: boolean): Promise<void> {
+    const listedAt = d.clock.now();
+    const list = await d.runtime.list();
+    live.replace(list, listedAt);
+    evaluate(silent);
+    d.log.debug("listed containers", { count: list.length, silent });
+  }
+
+  await resync(true);
+
+  const watching = (async () => {
+    let backoff = 500;
+    while (!stop.signal.aborted) {
+      try {
+        await d.runtime.watch((e) => {
+          backoff = 500;
+          if (live.apply(e)) evaluate();
+        }, stop.signal);
+      } catch (err) {
+        if (stop.signal.aborted) break;
+        d.log.warn("event stream ended; restarting it", { error: messageOf(err), retry_ms: backoff });
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 30_000);
+        // Events may have been missed while the stream was down.
+        await resync(false).catch((e) => d.log.warn("listing failed", { error: messageOf(e) }));
+      }
+    }
+  })();
+
+  const resyncTimer = setInterval(() => {
+    resync(false).catch((err) => d.log.warn("listing failed", { error: messageOf(err) }));
+  }, d.resyncMs);
+  const prune = () => {
+    const n = pruneEvents(d.db, d.clock.now() - d.retentionMs);
+    if (n > 0) d.log.info("pruned old events", { count: n });
+    // The audit trail is kept as long as the events.
+    const a = pruneAudit(d.db, d.clock.now() - d.retentionMs);
+    if (a > 0) d.log.info("pruned old audit records", { count: a });
+  };
+  prune();
+  const pruneTimer = setInterval(prune, PRUNE_EVERY_MS);
+
+  return {
+    live: () => live,
+    poke: () => evaluate(),
+    async stop() {
+      stop.abort();
+      clearInterval(resyncTimer);
+      clearInterval(pruneTimer);
+      clearTimeout(wakeTimer);
+      await watching;
+    },
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * Every podman argv mcp ever runs, built here and nowhere else (STYLE habit 4).
+ * Pure functions returning `string[]` without the leading "podman"; never a
+ * shell string. Fragments (`labelArgs`, `portArgs`, …) compose into verbs
+ * (`runArgs`, `psArgs`, …); an empty field produces no flag at all.
+ */
+import { McpError } from "../../lib/errors.ts";
+import type { ContainerSpec } from "../runtime/types.ts";
+
+/**
+ * Throws invalid_argument unless value can stand as a positional operand:
+ * empty, or starting with "-" (podman would read it as a flag), is refused.
+ */
+function operand(kind: string, value: string): string {
+  if (value === "" || value.startsWith("-")) {
+    throw new McpError(
+      "invalid_argument",
+      `${kind} ${JSON.stringify(value)} cannot be passed to podman`,
+      `a ${kind} must be non-empty and must not start with "-"`,
+    );
+  }
+  return value;
+}
+
+/** A stop/restart grace period as podman's whole seconds (negative → 0, fractions round up). */
+function seconds(timeoutSec: number): string {
+  return String(Number.isFinite(timeoutSec) ? Math.max(0, Math.ceil(timeoutSec)) : 0);
+}
+
+/** Repeats `flag value` for each value, keeping their order. */
+function repeat(flag: string, values: readonly string[]): string[] {
+  return values.flatMap((v) => [flag, v]);
+}
+
+/** `--label k=v` per label, sorted by key so equal specs give equal argv. */
+export function labelArgs(labels: Readonly<Record<string, string>>): string[] {
+  return Object.keys(labels)
+    .sort()
+    .flatMap((k) => ["--label", `${k}=${labels[k]}`]);
+}
+
+/** `-p <mapping>` per port mapping, in the spec's order. */
+export function portArgs(ports: readonly string[]): string[] {
+  return repeat("-p", ports);
+}
+
+/** `-v <mount>` per volume, in the spec's order. */
+export function volumeArgs(volumes: readonly string[]): string[] {
+  return repeat("-v", volumes);
+}
+
+/** `-e KEY=VALUE` per variable, in the spec's order (the runner redacts the values in logs). */
+export function envArgs(env: readonly string[]): string[] {
+  return repeat("-e", env);
+}
+
+/** `--network <name>`, or nothing for podman's default network. */
+export function networkArgs(network: string): string[] {
+  return network === "" ? [] : ["--network", network];
+}
+
+/** `--user <user>`, or nothing for the image's user. */
+export function userArgs(user: string): string[] {
+  return user === "" ? [] : ["--user", user];
+}
+
+/**
+ * `--restart <policy>`, or nothing for podman's default ("no").
+ * (Named restartPolicyArgs because `restartArgs` is the restart verb.)
+ */
+export function restartPolicyArgs(restart: string): string[] {
+  return restart === "" ? [] : ["--restart", restart];
+}
+
+/**
+ * `podman run -d`: creates and starts a container from a spec.
+ * `--pull never`: run never pulls behind mcp's back (pulls are explicit and
+ * authenticated, see pullArgs); a missing image fails at once with
+ * "image not known" instead of retrying a registry for seconds.
+ */
+export function runArgs(spec: ContainerSpec): string[] {
+  return [
+    "run",
+    "-d",
+    "--name",
+    operand("container name", spec.name),
+    "--pull",
+    "never",
+    ...labelArgs(spec.labels),
+    ...networkArgs(spec.network),
+    ...userArgs(spec.user),
+    ...restartPolicyArgs(spec.restart),
+    ...portArgs(spec.ports),
+    ...volumeArgs(spec.volumes),
+    ...envArgs(spec.env),
+    operand("image", spec.image),
+    ...spec.cmd,
+  ];
+}
+
+/** `podman pull --quiet` (prints only the image id), with an auth file and a directory of registry CA certificates when given. */
+export function pullArgs(image: string, o: { authFile?: string; certDir?: string } = {}): string[] {
+  return [
+    "pull", "--quiet",
+    ...(o.authFile ? ["--authfile", o.authFile] : []),
+    ...(o.certDir ? ["--cert-dir", o.certDir] : []),
+    operand("image", image),
+  ];
+}
+
+/** `podman ps -a` as JSON; each label becomes a filter (podman ANDs them), sorted by key. */
+export function psArgs(labels?: Readonly<Record<string, string>>): string[] {
+  const filters = Object.keys(labels ?? {})
+    .sort()
+    .flatMap((k) => ["--filter", `label=${k}=${labels?.[k]}`]);
+  return ["ps", "-a", "--format", "json", ...filters];
+}
+
+/** `podman container inspect` as JSON (containers only, never an image of the same name). */
+export function inspectArgs(nameOrId: string): string[] {
+  return ["container", "inspect", "--format", "json", operand("container name", nameOrId)];
+}
+
+/** `podman image inspect` as JSON. */
+export function imageInspectArgs(ref: string): string[] {
+  return ["image", "inspect", "--format", "json", operand("image", ref)];
+}
+
+/** `podman start`. */
+export function startArgs(name: string): string[] {
+  return ["start", operand("container name", name)];
+}
+
+/** `podman stop -t <s>`: SIGTERM, then SIGKILL after timeoutSec. */
+export function stopArgs(name: string, timeoutSec: number): string[] {
+  return ["stop", "-t", seconds(timeoutSec), operand("container name", name)];
+}
+
+/** `podman restart -t <s>`: stops (as stopArgs) then starts. */
+export function restartArgs(name: string, timeoutSec: number): string[] {
+  return ["restart", "-t", seconds(timeoutSec), operand("container name", name)];
+}
+
+/**
+ * `podman rm -f -t <s>`: removes a container, stopping it first (SIGTERM,
+ * SIGKILL after timeoutSec). Podman 4.3 refuses `-t` without `-f`, and with
+ * `-f` exits 0 for a missing container, printing nothing on stdout (the
+ * removed container's name otherwise).
+ */
+export function rmArgs(name: string, timeoutSec = 10): string[] {
+  return ["rm", "-f", "-t", seconds(timeoutSec), operand("container name", name)];
+}
+
+/** `podman version` as JSON. */
+export function versionArgs(): string[] {
+  return ["version", "--format", "json"];
+}
+
+/** Runs cmd inside a container (no shell is added). */
+export function execArgs(name: string, cmd: string[]): string[] {
+  return ["exec", operand("container name", name), ...cmd];
+}
+
+/** The last lines of a container's log. */
+/** `podman logs` for streaming: `--tail N` (none = all) and `--follow`. */
+export function streamLogsArgs(name: string, tail: number, follow: boolean): string[] {
+  return ["logs", ...(tail > 0 ? ["--tail", String(Math.floor(tail))] : []), ...(follow ? ["--follow"] : []), operand("container name", name)];
+}
+
+export function logsArgs(name: string, tail: number): string[] {
+  return ["logs", "--tail", String(Math.max(0, Math.floor(tail))), operand("container name", name)];
+}
+
+/**
+ * The live container event stream, one JSON object per line, from `sinceMs`
+ * on: without it podman's file event logger replays old events (seen when
+ * it rotates its log).
+ */
+export function eventsArgs(sinceMs: number): string[] {
+  return ["events", "--format", "json", "--filter", "type=container", "--since", new Date(sinceMs).toISOString()];
+}

@@ -1,0 +1,75 @@
+import type { ContainerDetails, ContainerSpec, ImageInfo, ObservedContainer, RuntimeEvent } from "./types.ts";
+
+/** Options of a pull. */
+export interface PullOptions {
+  /** A podman auth file (registry credentials); never logged. */
+  authFile?: string;
+  /** A directory of CA certificates (`*.crt`) that the registry's TLS certificate is checked against. */
+  certDir?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * THE PORT: what mcp needs from a container runtime. Podman is one adapter
+ * (src/node/podman/), FakeRuntime another (tests). Errors are McpError:
+ * `not_found` for a missing container or image, `unavailable` when the runtime
+ * cannot be reached, `deadline_exceeded` when a call hangs past its timeout,
+ * `failed_precondition` for a refused operation (name in use, pull refused).
+ */
+export interface ContainerRuntime {
+  /** The runtime's version string. Fails `unavailable` when the runtime does not answer. */
+  version(): Promise<string>;
+
+  /** Pulls an image and returns it. Not idempotent in cost, idempotent in effect. Fails `failed_precondition` when the pull is refused or the image does not exist. */
+  pull(image: string, opts?: PullOptions): Promise<ImageInfo>;
+
+  /** The local image for a reference, or null when it is not present. */
+  getImage(image: string): Promise<ImageInfo | null>;
+
+  /** Every container (running or not). `labels` keeps only containers carrying all of them. */
+  list(filter?: { labels?: Record<string, string> }): Promise<ObservedContainer[]>;
+
+  /** Full details of a container by name or id, or null when there is none. */
+  inspect(nameOrId: string): Promise<ContainerDetails | null>;
+
+  /** Creates and starts a container; returns its id. Fails `already_exists` when the name is taken. */
+  run(spec: ContainerSpec): Promise<string>;
+
+  /** Starts a stopped container. Idempotent (running stays running). Fails `not_found`. */
+  start(name: string): Promise<void>;
+
+  /** Stops a container, waiting up to timeoutSec before killing it. Idempotent. Fails `not_found`. */
+  stop(name: string, timeoutSec: number): Promise<void>;
+
+  /** Restarts a container (running or not). Fails `not_found`. */
+  restart(name: string, timeoutSec: number): Promise<void>;
+
+  /** Removes a container, stopping it first if needed. Idempotent: returns false when there was none. */
+  remove(name: string): Promise<boolean>;
+
+  /**
+   * Runs a command inside a running container and returns its exit code and
+   * combined output (a health probe). A command that does not finish within
+   * timeoutMs fails `deadline_exceeded`. Fails `not_found` for a missing container.
+   */
+  exec(name: string, cmd: string[], timeoutMs: number): Promise<{ code: number; output: string }>;
+
+  /** The last `tail` lines of a container's log (stdout and stderr). Fails `not_found`. */
+  logs(name: string, tail: number): Promise<string>;
+
+  /**
+   * Streams a container's log lines (stdout and stderr) to onLine: the last
+   * `tail` lines (0 = all), then, with `follow`, new lines as they come.
+   * Resolves when the log ends (without follow: at once; with follow: when
+   * the container stops) or when `signal` aborts. Fails `not_found` for a
+   * missing container.
+   */
+  streamLogs(name: string, o: { tail: number; follow: boolean; signal: AbortSignal }, onLine: (line: string) => void): Promise<void>;
+
+  /**
+   * Streams container events to onEvent until `signal` aborts (resolves) or
+   * the stream breaks (rejects `unavailable`); callers restart it, and should
+   * list again afterwards since events may have been missed.
+   */
+  watch(onEvent: (e: RuntimeEvent) => void, signal: AbortSignal): Promise<void>;
+}

@@ -1,0 +1,68 @@
+/**
+ * The runtime's own types: what to create, what a listing, an inspect and
+ * the event stream give. The shared vocabulary (service definitions, desired
+ * and observed states) is src/model/, re-exported here for the node's code.
+ */
+import type { ComponentSpec } from "../../model/index.ts";
+export type { ComponentSpec, DesiredState, HealthSpec, ObservedState, ServiceDef } from "../../model/index.ts";
+export { DESIRED_STATES, OBSERVED_STATES } from "../../model/index.ts";
+
+/** What to create: a component's spec (without its deploy-time health gate), named as its container, with labels. */
+export interface ContainerSpec extends Omit<ComponentSpec, "health"> {
+  /** The container name (not the component's). */
+  name: string;
+  labels: Record<string, string>;
+}
+
+/** The runtime's raw container state, mapped from podman's words. */
+export type ContainerState = "running" | "created" | "exited" | "paused" | "stopping" | "unknown";
+
+/** A container as listed by the runtime. */
+export interface ObservedContainer {
+  id: string;
+  name: string;
+  image: string;
+  imageId: string;
+  state: ContainerState;
+  labels: Record<string, string>;
+  command: string[];
+  /** Unix ms of the last start; 0 when never started or not known. */
+  startedAt: number;
+  exitCode: number;
+}
+
+/** Details of one container from inspect: enough to recreate it. */
+export interface ContainerDetails extends ObservedContainer {
+  network: string;
+  user: string;
+  restart: string;
+  ports: string[];
+  volumes: string[];
+  cmd: string[];
+  env: string[];
+  /** The image's own environment, so adopt can keep only what differs. */
+  imageEnv: string[];
+  /** Health status when the container has a podman healthcheck: "healthy", "unhealthy", "starting", "". */
+  health: string;
+}
+
+/** A local image. */
+export interface ImageInfo {
+  id: string;
+  /** The manifest digest (`sha256:…`), or the image id when podman has none. */
+  digest: string;
+}
+
+/** A container event from the runtime's live stream. */
+export interface RuntimeEvent {
+  /** Container name. */
+  name: string;
+  id: string;
+  /** The runtime's word: create, init, start, died, stop, kill, pause, unpause, restart, remove, … */
+  status: string;
+  /** Unix ms. */
+  time: number;
+  /** Set on `died`. */
+  exitCode: number | null;
+  image: string;
+}

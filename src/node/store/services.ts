@@ -1,0 +1,129 @@
+import type { ComponentRecord, ServiceRecord } from "../../model/index.ts";
+export type { ComponentRecord, ServiceRecord } from "../../model/index.ts";
+import type { ComponentSpec, DesiredState, ObservedState } from "../runtime/types.ts";
+import type { Db } from "./db.ts";
+
+
+interface ComponentRow {
+  service: string;
+  name: string;
+  spec_json: string;
+  spec_hash: string;
+  desired: DesiredState;
+  observed: ObservedState;
+  version: string;
+  image_digest: string;
+  container_id: string;
+  container_name: string;
+  observed_at: number;
+  deployed_at: number;
+  updated_at: number;
+}
+
+function toRecord(r: ComponentRow): ComponentRecord {
+  return {
+    service: r.service,
+    name: r.name,
+    spec: JSON.parse(r.spec_json) as ComponentSpec,
+    specHash: r.spec_hash,
+    desired: r.desired,
+    observed: r.observed,
+    version: r.version,
+    imageDigest: r.image_digest,
+    containerId: r.container_id,
+    containerName: r.container_name,
+    observedAt: r.observed_at,
+    deployedAt: r.deployed_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** Every service with its components, ordered by name (components in insertion order). */
+export function listServices(db: Db): ServiceRecord[] {
+  const services = db.query("SELECT name, active FROM services ORDER BY name").all() as { name: string; active: number }[];
+  const rows = db.query("SELECT * FROM components ORDER BY service, rowid").all() as ComponentRow[];
+  const byService = new Map<string, ComponentRecord[]>();
+  for (const r of rows) {
+    const list = byService.get(r.service) ?? [];
+    list.push(toRecord(r));
+    byService.set(r.service, list);
+  }
+  return services.map((s) => ({ name: s.name, active: s.active === 1, components: byService.get(s.name) ?? [] }));
+}
+
+/** One service, or null when the registry does not know it. */
+export function getService(db: Db, name: string): ServiceRecord | null {
+  const s = db.query("SELECT name, active FROM services WHERE name = ?").get(name) as { name: string; active: number } | null;
+  if (!s) return null;
+  const rows = db.query("SELECT * FROM components WHERE service = ? ORDER BY rowid").all(name) as ComponentRow[];
+  return { name: s.name, active: s.active === 1, components: rows.map(toRecord) };
+}
+
+/** One component, or null. */
+export function getComponent(db: Db, service: string, name: string): ComponentRecord | null {
+  const r = db.query("SELECT * FROM components WHERE service = ? AND name = ?").get(service, name) as ComponentRow | null;
+  return r ? toRecord(r) : null;
+}
+
+/** Creates the service or updates its active flag. Idempotent. */
+export function upsertService(db: Db, name: string, active: boolean, now: number): void {
+  db.query(
+    `INSERT INTO services (name, active, created_at, updated_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT(name) DO UPDATE SET active = excluded.active, updated_at = excluded.updated_at`,
+  ).run(name, active ? 1 : 0, now, now);
+}
+
+/** The fields of a component that a deploy writes (the times of the write are the store's). */
+export type ComponentWrite = Omit<ComponentRecord, "observedAt" | "updatedAt">;
+
+/** Creates or replaces a component's record (the service must exist). */
+export function putComponent(db: Db, c: ComponentWrite, now: number): void {
+  db.query(
+    `INSERT INTO components (service, name, spec_json, spec_hash, desired, observed, version, image_digest,
+                             container_id, container_name, observed_at, deployed_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT(service, name) DO UPDATE SET
+       spec_json = excluded.spec_json, spec_hash = excluded.spec_hash, desired = excluded.desired,
+       observed = excluded.observed, version = excluded.version, image_digest = excluded.image_digest,
+       container_id = excluded.container_id, container_name = excluded.container_name,
+       observed_at = excluded.observed_at, deployed_at = excluded.deployed_at, updated_at = excluded.updated_at`,
+  ).run(c.service, c.name, JSON.stringify(c.spec), c.specHash, c.desired, c.observed, c.version, c.imageDigest,
+    c.containerId, c.containerName, now, c.deployedAt, now);
+}
+
+/** Sets a component's desired state. Returns false when the component is unknown. */
+export function setDesired(db: Db, service: string, name: string, desired: DesiredState, now: number): boolean {
+  const res = db.query("UPDATE components SET desired = ?, updated_at = ? WHERE service = ? AND name = ?").run(desired, now, service, name);
+  return res.changes > 0;
+}
+
+/**
+ * Records an observation. Returns the previous observed state, or null when
+ * the component is unknown. Writes only when something changed.
+ */
+export function setObserved(
+  db: Db,
+  service: string,
+  name: string,
+  observed: ObservedState,
+  containerId: string,
+  now: number,
+): ObservedState | null {
+  const prev = db.query("SELECT observed, container_id FROM components WHERE service = ? AND name = ?").get(service, name) as
+    | { observed: ObservedState; container_id: string }
+    | null;
+  if (!prev) return null;
+  if (prev.observed !== observed || prev.container_id !== containerId) {
+    db.query("UPDATE components SET observed = ?, container_id = ?, observed_at = ?, updated_at = ? WHERE service = ? AND name = ?")
+      .run(observed, containerId, now, now, service, name);
+  }
+  return prev.observed;
+}
+
+/** Forgets a service and its components (deployments and events stay, as history). Returns false when unknown. */
+export function deleteService(db: Db, name: string): boolean {
+  return db.transaction(() => {
+    db.query("DELETE FROM components WHERE service = ?").run(name);
+    return db.query("DELETE FROM services WHERE name = ?").run(name).changes > 0;
+  })();
+}

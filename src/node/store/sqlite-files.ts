@@ -1,0 +1,42 @@
+import { Database } from "bun:sqlite";
+
+/**
+ * SQLite files that are not the registry: the databases in a service's data
+ * directory (snapshots) and the registry's backups. Only src/node/store/ opens
+ * SQLite; these two are what the other modules need.
+ */
+
+/**
+ * Writes a consistent copy of the database at `src` to `dst` with `VACUUM
+ * INTO` (one read transaction from a second connection: safe while another
+ * process writes, WAL or not). `dst` must not exist or be empty. The source
+ * is opened read-write without create (a read-only connection can leave
+ * -wal/-shm files behind) and never changed. Throws the SQLite error.
+ * `durable: false` skips syncing the copy (half the time): for a copy that
+ * is read at once and thrown away, as a snapshot's is.
+ */
+export function vacuumInto(src: string, dst: string, o: { durable: boolean } = { durable: true }): void {
+  const db = new Database(src, { readwrite: true, create: false, strict: true });
+  try {
+    db.exec("PRAGMA busy_timeout = 10000");
+    // The copy is written with this connection's synchronous setting.
+    if (!o.durable) db.exec("PRAGMA synchronous = OFF");
+    db.run("VACUUM INTO ?", [dst]);
+  } finally {
+    db.close();
+  }
+}
+
+/** `PRAGMA integrity_check` of a database file: "ok", or what SQLite found (joined), or the error opening it. */
+export function integrityCheck(path: string): string {
+  let db: Database | undefined;
+  try {
+    db = new Database(path, { readwrite: true, create: false, strict: true });
+    const rows = db.query("PRAGMA integrity_check").all() as { integrity_check: string }[];
+    return rows.map((r) => r.integrity_check).join("; ");
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    db?.close();
+  }
+}
