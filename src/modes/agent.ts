@@ -4,7 +4,7 @@ import { createMciasValidator, describeCert } from "../node/auth/index.ts";
 import { defineCommand } from "citty";
 import { createConsola, type LogObject } from "consola";
 import { checkEnvironment, createHandlers, createRegistryAuth, protectedPathsOf, renewIfDue, startAgentServer } from "../node/agent/index.ts";
-import { assertContainerAllowed, assertLayout, createStateGuard } from "../node/policy/index.ts";
+import { assertContainerAllowed, assertLayout, assertMountsNotNested, createStateGuard } from "../node/policy/index.ts";
 import type { CliIO } from "../lib/io.ts";
 import { readAgentConfig, type AgentConfig } from "../config/index.ts";
 import { createLocks, guardRuntime, recoverInterruptedDeployments, startService, stopService, type DeployDeps } from "../node/deploy/index.ts";
@@ -13,7 +13,7 @@ import { McpError } from "../lib/errors.ts";
 import { formatContext, type Logger } from "../lib/log.ts";
 import { createAlerter, createJournal, startMonitor, type ExecFn, type LiveState } from "../node/monitor/index.ts";
 import { createPodmanRuntime, createRunner } from "../node/podman/index.ts";
-import { openDb } from "../node/store/index.ts";
+import { getService, openDb } from "../node/store/index.ts";
 import pkg from "../../package.json" with { type: "json" };
 
 const LEVELS = { error: 0, warn: 1, info: 3, debug: 4 } as const;
@@ -52,8 +52,6 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
   // No service directory may be, hold or sit inside the agent's own state (SPEC §7.1): refuse such a layout at once.
   const protectedPaths = protectedPathsOf(cfg);
   assertLayout(cfg.agent.srvRoot, protectedPaths);
-  const allow = (service: string, spec: { name: string; volumes: string[]; network: string }) =>
-    assertContainerAllowed(service, spec, { srvRoot: cfg.agent.srvRoot, policy: cfg.policy, protectedPaths });
   const runner = createRunner({ bin: cfg.agent.podman, log });
   const runtime = createPodmanRuntime({ runner, timeouts: { callMs: cfg.agent.podmanTimeoutMs, pullMs: cfg.agent.pullTimeoutMs } });
 
@@ -63,6 +61,12 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
   }
 
   const db = openDb(cfg.database.path);
+  // The policy for one container, with the service's other recorded components (no mount may nest under a writable one).
+  const allow = (service: string, spec: { name: string; volumes: string[]; network: string }) => {
+    assertContainerAllowed(service, spec, { srvRoot: cfg.agent.srvRoot, policy: cfg.policy, protectedPaths });
+    const others = (getService(db, service)?.components ?? []).filter((c) => c.name !== spec.name).map((c) => c.spec);
+    assertMountsNotNested(service, [spec, ...others]);
+  };
   const clock = systemClock;
   const locks = createLocks();
   const journal = createJournal(db);
@@ -141,6 +145,7 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
     certNotAfter: certExpiry(cfg.server.tlsCert),
     maxTransferBytes: cfg.agent.maxTransferBytes,
     maxArchiveBytes: cfg.policy.maxArchiveBytes,
+    self: selfArgv(),
     guard: createStateGuard(cfg.agent.srvRoot, protectedPaths),
   };
   const server = await startAgentServer({
@@ -208,6 +213,7 @@ export function agentCommand(io: CliIO) {
       init: () => import("../node/commands/init.ts").then((m) => m.default(io)),
       token: () => import("../node/commands/token.ts").then((m) => m.default(io)),
       snapshot: () => import("../node/commands/snapshot.ts").then((m) => m.default(io)),
+      "copy-db": () => import("../node/commands/copy-db.ts").then((m) => m.default(io)),
     },
   });
 }
@@ -229,4 +235,12 @@ function readPem(path: string, key: string): string {
   } catch (err) {
     throw new McpError("invalid_argument", `cannot read ${key} ${path}: ${err instanceof Error ? err.message : String(err)}`, "fix the path in the agent config");
   }
+}
+
+/**
+ * How this process runs itself: the compiled binary alone, or bun with the
+ * entry script (from source). Snapshots copy databases in a child process.
+ */
+function selfArgv(): string[] {
+  return Bun.main.startsWith("/$bunfs/") || Bun.main === process.execPath ? [process.execPath] : [process.execPath, Bun.main];
 }

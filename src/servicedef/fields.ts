@@ -106,7 +106,13 @@ export function parseVolume(text: string): VolumeMount | string {
   const options = opts === undefined ? [] : opts.split(",");
   const bad = options.find((o) => !VOLUME_OPTIONS.has(o));
   if (bad !== undefined) return `option ${JSON.stringify(bad)} is not one of ${[...VOLUME_OPTIONS].join(", ")}`;
-  if (source.startsWith("/")) return { kind: "bind", source, target, options };
+  if (source.startsWith("/")) {
+    // podman cleans `..` and `.` as text before the kernel resolves symlinks: only the normal form says where a mount goes.
+    if (source !== "/" && (source.endsWith("/") || source.split("/").slice(1).some((p) => p === "" || p === "." || p === ".."))) {
+      return `source ${JSON.stringify(source)} is not in normal form (no ".", "..", "//" or trailing "/"): write the directory it means`;
+    }
+    return { kind: "bind", source, target, options };
+  }
   if (VOLUME_NAME.test(source)) return { kind: "named", source, target, options };
   return `source ${JSON.stringify(source)} is neither an absolute host path nor a volume name (letters, digits, _ . -)`;
 }

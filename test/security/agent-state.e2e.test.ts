@@ -91,7 +91,6 @@ describe.skipIf(!podman.ok)("security: the agent's state is out of an operator's
     ["/etc", `volumes = ["/etc:/host-etc"]`, /the host path \/etc is not allowed by the node's policy/],
     ["another service's directory", `volumes = ["SRV/other:/x"]`, /the host path SRV\/other is not allowed/],
     ["the srv root", `volumes = ["SRV:/x"]`, /reaches the agent's directory/],
-    ["a .. trick", `volumes = ["SRV/app/../mcp:/x"]`, /reaches the agent's directory/],
     ["the podman socket", `volumes = ["/run/podman/podman.sock:/run/podman.sock"]`, /\/run\/podman\/podman\.sock is not allowed/],
     ["host network", `network = "host"`, /network mode "host" is not allowed/],
     ["another container's network", `network = "container:other-web"`, /network mode "container:other-web" is not allowed/],
@@ -111,6 +110,15 @@ describe.skipIf(!podman.ok)("security: the agent's state is out of an operator's
     symlinkSync(join(agent.srvRoot, "mcp"), join(agent.srvRoot, "app", "data"));
     writeServiceDef(agent, "app", def("app", `volumes = ["${agent.srvRoot}/app/data:/data"]\n`));
     await refused(["deploy", "app"], 3, /reaches the agent's directory/);
+  }, 30_000);
+
+  test("a mount below another component's writable mount is refused (the outer container could swap it for a symlink before a restart)", async () => {
+    mkdirSync(join(agent.srvRoot, "app", "d"), { recursive: true });
+    const srv = agent.srvRoot;
+    writeServiceDef(agent, "app", `${def("app", `volumes = ["${srv}/app:/data"]\n`)}\n[[components]]\nname = "job"\nimage = "${TEST_IMAGES.v1}"\nvolumes = ["${srv}/app/d:/m"]\n`);
+    await refused(["deploy", "app"], 3, new RegExp(`component job mounts ${srv}/app/d \\(volumes\\[0\\]\\) below ${srv}/app, which component web mounts writable`));
+    writeServiceDef(agent, "app", def("app", `volumes = ["${srv}/app/x/../../mcp:/m"]\n`));
+    await refused(["deploy", "app"], 2, /is not in normal form/);
   }, 30_000);
 
   test("sync refuses a definition the policy forbids, so a later start cannot create it", async () => {

@@ -144,6 +144,47 @@ describe.skipIf(!podman.ok)("security: roles, scopes and request fields", () => 
     expect((await scopedViewer.cli(["deploy", app])).code).toBe(3);
   }, 60_000);
 
+  test("a scoped token may not use another service's named volume, nor name a component so its container is another service's", async () => {
+    const before = await fingerprint(agent);
+    writeServiceDef(agent, app, `name = "${app}"\nnode = "local"\n\n[[components]]\nname = "web"\nimage = "${TEST_IMAGES.v1}"\nvolumes = ["${other}-data:/x"]\n`);
+    const r = await scoped.cli(["deploy", app]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`the named volume ${other}-data is not this service's`);
+    // `other` (registered) runs other-<suffix>-web; service `other` + component `<suffix>-web` would take that container.
+    const [head, tail] = [other.split("-")[0]!, other.slice(other.indexOf("-") + 1)];
+    const c = op.client();
+    try {
+      const err = await c.deploy({ service: raw({ name: `${tail}-web` }), component: "", force: false, lockWaitMs: 0 }, () => {})
+        .then(() => null, (e: Error) => e);
+      expect(err).toBeNull(); // app-<suffix> + <suffix>-web is app-<suffix>-<suffix>-web: no collision, a control
+      const d = { ...raw({ name: `${tail}-web` }), name: head };
+      const clash = await c.syncDesiredState({ services: [d], dryRun: false, prune: false }).then(() => null, (e: Error) => e);
+      expect(clash?.message).toBe(`component ${head}/${tail}-web would run as container ${other}-web, which is ${other}/web's`);
+    } finally {
+      c.close();
+    }
+    await $`podman rm -f -t 0 ${app}-${tail}-web`.nothrow().quiet();
+    // The other service's container is the same one, running.
+    const line = (fp: string) => fp.split("\n").filter((l) => l.startsWith(`${other}-web `));
+    expect(line(await fingerprint(agent))).toEqual(line(before));
+  }, 60_000);
+
+  test("a viewer cannot hold more than 16 followed logs (each one is a podman process)", async () => {
+    const c = viewer.client();
+    const stop = new AbortController();
+    const held: Promise<unknown>[] = [];
+    try {
+      for (let i = 0; i < 16; i++) held.push(c.logs({ service: other, component: "", tail: 1, follow: true }, () => {}, stop.signal).catch((e) => e));
+      await Bun.sleep(300); // the 16 streams are open on the agent (a condition we cannot see from here but by the 17th)
+      const err = await c.logs({ service: other, component: "", tail: 1, follow: true }, () => {}, stop.signal).then(() => null, (e: Error) => e);
+      expect(err?.message).toContain(`too many followed logs (16 by token "watcher"`);
+    } finally {
+      stop.abort();
+      await Promise.all(held);
+      c.close();
+    }
+  }, 30_000);
+
   test("a failing container's hostile log cannot drive the operator's terminal: control characters come out escaped", async () => {
     writeServiceDef(agent, app, `name = "${app}"\nnode = "local"\n\n[[components]]\nname = "web"\nimage = "${TEST_IMAGES.v2}"\ncmd = ["sh", "-c", "printf '\\\\033[2J\\\\033]0;pwned\\\\007gone\\\\n'; exit 3"]\n`);
     const r = await op.cli(["deploy", app]);

@@ -88,10 +88,24 @@ export async function fingerprint(agent: TestAgent): Promise<string> {
   }
   const listed = JSON.parse((await $`podman ps -a --format json`.nothrow().quiet().text()) || "[]") as { Names: string[]; Id: string; State: string }[];
   // Only this agent's services' containers: other suites create and remove theirs meanwhile.
-  const names = new Set(["mcp", ...readdirSync(agent.srvRoot), ...(existsSync(agent.servicesDir) ? readdirSync(agent.servicesDir).map((f) => f.replace(/\.toml$/, "")) : [])]);
-  const ours = (n: string) => [...names].some((s) => n === s || n.startsWith(`${s}-`));
+  const ours = (n: string) => containersOf(agent).has(n);
   const containers = listed.filter((c) => c.Names.some(ours)).map((c) => `${c.Names.join(",")} ${c.Id} ${c.State}`).sort().join("\n");
   return [...files, ...rows, containers].join("\n");
+}
+
+/** The container names this agent's definitions give (`<service>-<component>`, or `<service>`): other suites' containers come and go meanwhile. */
+function containersOf(agent: TestAgent): Set<string> {
+  const out = new Set<string>();
+  if (!existsSync(agent.servicesDir)) return out;
+  for (const f of readdirSync(agent.servicesDir)) {
+    const svc = f.replace(/\.toml$/, "");
+    const text = readFileSync(join(agent.servicesDir, f), "utf8");
+    for (const block of text.split("[[components]]").slice(1)) {
+      const comp = /^name = "([^"]+)"$/m.exec(block)?.[1];
+      if (comp) out.add(comp === svc ? svc : `${svc}-${comp}`);
+    }
+  }
+  return out;
 }
 
 /** Builds a tar.zst of a directory with GNU tar (members as they are on disk, owners numeric). */

@@ -1,3 +1,4 @@
+import { escapeControl } from "../../lib/text.ts";
 import { defineCommand } from "citty";
 import { McpError } from "../../lib/errors.ts";
 import type { EventRecord } from "../../model/index.ts";
@@ -13,7 +14,8 @@ function line(e: NodeEvent, json: boolean): string {
   }
   const time = new Date(e.time).toISOString().replace("T", " ").slice(0, 19);
   const what = e.service ? `${e.service}${e.component ? "/" + e.component : ""}` : "-";
-  return `${time}  ${e.node}  ${what}  ${e.kind}  ${e.message}\n`;
+  // Messages carry a container's last log lines and podman's words: printed with control characters escaped.
+  return `${time}  ${e.node}  ${escapeControl(what)}  ${escapeControl(e.kind)}  ${escapeControl(e.message)}\n`;
 }
 
 export default (io: CliIO) =>

@@ -1,3 +1,4 @@
+import { escapeControl } from "../../lib/text.ts";
 import { basename, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { loadServiceDef } from "../../servicedef/index.ts";
@@ -29,7 +30,7 @@ export default (io: CliIO) =>
         try {
           const r = await client.restoreService({ service: def.name, force: !!args.force }, readChunks(fd, (n) => progress.update(n)));
           progress.finish();
-          io.out(`restored ${def.name} on ${def.node} from ${file} (${formatBytes(r.size)}${r.databases.length ? `; databases checked: ${r.databases.join(", ")}` : ""})\n`);
+          io.out(`restored ${def.name} on ${def.node} from ${file} (${formatBytes(r.size)}${r.databases.length ? `; databases checked: ${escapeControl(r.databases.join(", "))}` : ""})\n`);
           if (r.restarted.length) io.out(`restarted: ${r.restarted.join(", ")}\n`);
           return 0;
         } finally {

@@ -1,3 +1,4 @@
+import { escapeControl } from "../../lib/text.ts";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { defineCommand } from "citty";
@@ -52,7 +53,7 @@ export default (io: CliIO) =>
         // Snapshots may hold secrets: the file is the operator's alone.
         const r = sink.commit(sha, 0o600);
         for (const w of warnings) warn(io, w);
-        io.out(`wrote ${out} (${formatBytes(r.size)}, sha256 ${r.sha256}${databases.length ? `; databases: ${databases.join(", ")}` : ""})\n`);
+        io.out(`wrote ${out} (${formatBytes(r.size)}, sha256 ${r.sha256}${databases.length ? `; databases: ${escapeControl(databases.join(", "))}` : ""})\n`);
         return 0;
       } catch (err) {
         sink.drop();

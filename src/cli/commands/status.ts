@@ -1,3 +1,4 @@
+import { escapeControl } from "../../lib/text.ts";
 import { defineCommand } from "citty";
 import { loadServiceDef } from "../../servicedef/index.ts";
 import { findNode } from "../../config/index.ts";
@@ -52,12 +53,12 @@ export default (io: CliIO) =>
       if (drift.length === 0) io.out("Drift: none\n");
       else {
         io.out("Drift:\n");
-        for (const c of drift) io.out(`  ${c.service}/${c.component} on ${c.node}: desired ${c.desired}, observed ${c.observed}\n`);
+        for (const c of drift) io.out(escapeControl(`  ${c.service}/${c.component} on ${c.node}: desired ${c.desired}, observed ${c.observed}`) + "\n");
       }
       io.out("\nRecent events:\n");
       if (events.length === 0) io.out("  none\n");
       for (const e of events) {
-        io.out(`  ${time(e.time)}  ${e.node}  ${e.service}${e.component ? "/" + e.component : ""}  ${e.kind}  ${e.message}\n`);
+        io.out(escapeControl(`  ${time(e.time)}  ${e.node}  ${e.service}${e.component ? "/" + e.component : ""}  ${e.kind}  ${e.message}`) + "\n");
       }
       return reportNodeFailures(io, answers);
     },

@@ -2,11 +2,12 @@ import { adoptService, deployService, restartService, selectComponents, rollback
 import { isMcpError, McpError } from "../../lib/errors.ts";
 import { isDrift, type LiveState } from "../monitor/index.ts";
 import { LABEL_COMPONENT, LABEL_NODE, LABEL_SERVICE } from "../deploy/index.ts";
-import type { AgentApi, LiveComponent } from "../../rpc/index.ts";
-import { versionOf } from "../../servicedef/index.ts";
+import type { AgentApi, CallContext, LiveComponent } from "../../rpc/index.ts";
+import { containerName, versionOf } from "../../servicedef/index.ts";
 import { getService, lastDeployment, listAudit, listDeployments, listServices, recentEvents, type EventRecord } from "../store/index.ts";
 import { assertDeployable, assertName, assertServiceName } from "./validate.ts";
-import type { StateGuard } from "../policy/index.ts";
+import { assertMountsNotNested, assertNamedVolumesOwned, type StateGuard } from "../policy/index.ts";
+import type { ServiceDef } from "../runtime/types.ts";
 import { redactEnv } from "../../servicedef/index.ts";
 import type { ServiceRecord } from "../store/index.ts";
 import { nodeStatus, type NodeFacts } from "./node-status.ts";
@@ -27,6 +28,10 @@ function redactService(s: ServiceRecord): ServiceRecord {
   return { ...s, components: s.components.map(redactSpec) };
 }
 
+/** Followed logs (each one podman process) a token may hold at once, and the node in all. */
+const MAX_FOLLOW_PER_TOKEN = 16;
+const MAX_FOLLOW = 64;
+
 /** Options of the handlers beyond the deploy dependencies. */
 export type HandlerOptions = NodeFacts & {
   maxTransferBytes: number;
@@ -34,6 +39,8 @@ export type HandlerOptions = NodeFacts & {
   guard?: StateGuard;
   /** `[policy] max_archive_bytes`: the largest total size of a restored archive's members. */
   maxArchiveBytes?: number;
+  /** How the agent runs itself (argv): snapshots copy databases in a child process (`mcp agent copy-db`). */
+  self?: readonly string[];
 };
 
 /**
@@ -45,16 +52,77 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: H
   const { db, clock, node } = deps;
   const facts: NodeFacts = opts ?? { node, agentVersion: "", podmanVersion: "", srvRoot: "/", startedAt: clock.now(), certNotAfter: 0 };
   const maxTransferBytes = opts?.maxTransferBytes ?? 16 * 1024 ** 3;
+  /**
+   * The node's policy for a whole definition, before anything is recorded or
+   * stopped: each container on its own, no mount nested under another
+   * component's writable one (the definition's and the other recorded
+   * components'), and a scoped token's named volumes its service's own.
+   */
+  const assertServicePolicy = (def: ServiceDef, ctx: CallContext) => {
+    const mine = new Set(def.components.map((c) => c.name));
+    const others = (getService(db, def.name)?.components ?? []).filter((c) => !mine.has(c.name)).map((c) => c.spec);
+    for (const c of def.components) {
+      deps.allow?.(def.name, c);
+      if ((ctx.identity.services ?? []).length > 0) assertNamedVolumesOwned(def.name, c);
+    }
+    assertMountsNotNested(def.name, [...def.components, ...others]);
+    // `a` + component `b-web` and `a-b` + `web` would share the container a-b-web: the first one recorded keeps it.
+    const taken = new Map(listServices(db).filter((x) => x.name !== def.name).flatMap((x) => x.components.map((c) => [c.containerName, `${x.name}/${c.name}`] as const)));
+    for (const c of def.components) {
+      const other = taken.get(containerName(def.name, c.name));
+      if (other) {
+        throw new McpError("failed_precondition", `component ${def.name}/${c.name} would run as container ${containerName(def.name, c.name)}, which is ${other}'s`,
+          "rename the component (container names are <service>-<component>)");
+      }
+    }
+  };
   /** A service's directory may be worked on: a valid, unreserved name whose directory is not the agent's state. */
   const assertDataDir = (service: string) => {
     assertServiceName("service", service);
     opts?.guard?.assertServiceDir(service);
   };
+  /** The rest of a Logs call: every selected component's log, merged as it comes. */
+  const streamLogs: AgentApi["logs"] = async (req, ctx, send) => {
+    const svc = getService(db, req.service);
+    if (!svc) throw new McpError("not_found", `service ${req.service} is not deployed on node ${node}`, `deploy it: mcp deploy ${req.service}`);
+    const selected = selectComponents(svc, req.component);
+    await Promise.all(selected.map(async (c) => {
+      try {
+        await deps.runtime.streamLogs(c.containerName, { tail: req.tail, follow: req.follow, signal: ctx.signal }, (line) =>
+          send({ component: c.name, data: `${line}\n` }));
+      } catch (err) {
+        // One component without a container does not end the others' logs; asked for alone, it is the answer.
+        if (!isMcpError(err, "not_found") || req.component) throw err;
+        send({ component: c.name, data: `[mcp] ${c.containerName} has no container (observed ${c.observed})\n` });
+      }
+    }));
+  };
+  const following = new Map<string, number>();
+  let followingAll = 0;
+  /** Takes a slot for a followed log (resource_exhausted past the limits); returns its release. */
+  const followSlot = (who: string) => {
+    const mine = following.get(who) ?? 0;
+    if (mine >= MAX_FOLLOW_PER_TOKEN || followingAll >= MAX_FOLLOW) {
+      throw new McpError("resource_exhausted", `too many followed logs (${mine} by token "${who}", ${followingAll} on this node; at most ${MAX_FOLLOW_PER_TOKEN} and ${MAX_FOLLOW})`,
+        "end some `mcp logs -f`, then try again");
+    }
+    following.set(who, mine + 1);
+    followingAll++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      followingAll--;
+      const left = (following.get(who) ?? 1) - 1;
+      if (left > 0) following.set(who, left);
+      else following.delete(who);
+    };
+  };
   return {
     async syncDesiredState(input, ctx) {
       for (const s of input.services) assertDeployable(s, node);
       // A recorded spec is what `start` recreates a missing container from: the policy applies when it is recorded too.
-      for (const s of input.services) for (const c of s.components) deps.allow?.(s.name, c);
+      for (const s of input.services) assertServicePolicy(s, ctx);
       const names = input.services.map((s) => s.name);
       const dup = names.find((n, i) => names.indexOf(n) !== i);
       if (dup) throw new McpError("invalid_argument", `service ${dup} is sent twice`, "each definition once");
@@ -69,23 +137,17 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: H
     },
     async logs(req, ctx, send) {
       assertTarget(req);
-      const svc = getService(db, req.service);
-      if (!svc) throw new McpError("not_found", `service ${req.service} is not deployed on node ${node}`, `deploy it: mcp deploy ${req.service}`);
-      const selected = selectComponents(svc, req.component);
-      await Promise.all(selected.map(async (c) => {
-        try {
-          await deps.runtime.streamLogs(c.containerName, { tail: req.tail, follow: req.follow, signal: ctx.signal }, (line) =>
-            send({ component: c.name, data: `${line}\n` }));
-        } catch (err) {
-          // One component without a container does not end the others' logs; asked for alone, it is the answer.
-          if (!isMcpError(err, "not_found") || req.component) throw err;
-          send({ component: c.name, data: `[mcp] ${c.containerName} has no container (observed ${c.observed})\n` });
-        }
-      }));
+      // Each followed log is a podman process for as long as the caller likes: bounded per token and in all.
+      const release = req.follow ? followSlot(ctx.identity.name) : () => {};
+      try {
+        await streamLogs(req, ctx, send);
+      } finally {
+        release();
+      }
     },
     async snapshotService(req, ctx, send) {
       assertDataDir(req.service);
-      await snapshotService({ srvRoot: facts.srvRoot, service: req.service, log: deps.log, signal: ctx.signal }, send);
+      await snapshotService({ srvRoot: facts.srvRoot, service: req.service, log: deps.log, signal: ctx.signal, self: opts?.self }, send);
     },
     async restoreService(header, chunks, ctx) {
       assertDataDir(header.service);
@@ -135,6 +197,7 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: H
     },
     async deploy(input, ctx, progress) {
       assertDeployable(input.service, node);
+      assertServicePolicy(input.service, ctx);
       if (input.component) assertName("component", input.component);
       if (!input.service.active) {
         throw new McpError("failed_precondition", `service ${input.service.name} is inactive (active = false)`, `start it with mcp start ${input.service.name}, or set active = true`);
@@ -201,7 +264,7 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: H
           drift: isDrift(c.desired, c.observed), lastDeployment: lastDeployment(db, s.name, c.name),
         })),
       ).map((c) => (viewer && c.lastDeployment ? { ...c, lastDeployment: redactSpec(c.lastDeployment) } : c));
-      const events = recentEvents(db, { service: req.service || undefined, limit: req.eventLimit || 10 });
+      const events = recentEvents(db, { service: req.service || undefined, limit: Math.min(req.eventLimit || 10, 1000) });
       const perComponent = Math.min(req.historyLimit ?? 0, 1000);
       const all = perComponent > 0 ? services.flatMap((s) => s.components.flatMap((c) => listDeployments(db, s.name, c.name, perComponent))) : [];
       const history = viewer ? all.map(redactSpec) : all;

@@ -3,16 +3,15 @@ import type { Clock } from "../../lib/clock.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { ContainerRuntime } from "../runtime/port.ts";
 import type { ComponentSpec, ImageInfo, ObservedContainer, ServiceDef } from "../runtime/types.ts";
-import type { ComponentRecord } from "../store/index.ts";
 import { containerName, specHash, versionOf } from "../../servicedef/index.ts";
 import type { Journal } from "../monitor/journal.ts";
 import { beginDeployment, finishDeployment, getComponent, nextBatch, putComponent, upsertService, type Db } from "../store/index.ts";
-import { observedStateOf } from "../monitor/state.ts";
-import { containerSpecFor, LABEL_NODE, LABEL_SERVICE, LABEL_SPEC } from "./containers.ts";
+import { containerSpecFor, LABEL_COMPONENT, LABEL_NODE, LABEL_SERVICE, LABEL_SPEC } from "./containers.ts";
+import { putBack } from "./putback.ts";
 import type { Locks } from "./lock.ts";
 import type { ComponentResult, DeployOutcome, Progress } from "./types.ts";
 import { waitForStart } from "./_wait.ts";
-import { imageByDigest, waitHealthy } from "./health.ts";
+import { waitHealthy } from "./health.ts";
 
 /** What a deploy needs, passed in (STYLE habit 7). */
 export interface DeployDeps {
@@ -200,10 +199,15 @@ export async function replaceComponent(
   if (matches(r.seen) && unchanged()) return result("unchanged", "already running this spec and image");
   const existing = await runtime.inspect(name);
   if (matches(existing) && unchanged()) return result("unchanged", "already running this spec and image");
-  // A container labelled for another node is not ours to replace (a shared podman, a copied volume of containers).
+  // A container labelled for another node, service or component is not ours to replace (a shared podman;
+  // a name that two services' components share, `a` + `b-web` and `a-b` + `web`).
   const owner = existing?.labels[LABEL_NODE];
   if (owner && owner !== deps.node) {
     return result("failed", `container ${name} belongs to node ${owner} (label ${LABEL_NODE}), not ${deps.node}; it was left alone`);
+  }
+  const labelled = existing ? `${existing.labels[LABEL_SERVICE] ?? service}/${existing.labels[LABEL_COMPONENT] ?? spec.name}` : "";
+  if (existing && labelled !== `${service}/${spec.name}`) {
+    return result("failed", `container ${name} belongs to ${labelled} (labels ${LABEL_SERVICE}, ${LABEL_COMPONENT}), not ${service}/${spec.name}; it was left alone`);
   }
 
   // Step 3: record the deployment before touching containers.
@@ -266,56 +270,4 @@ export async function replaceComponent(
     failure = { why: `${step ? `${step}: ` : ""}${isMcpError(err) ? err.message : `internal error: ${messageOf(err)}`}`, probe: "" };
   }
   return putBack(deps, { service, spec, name, version, deploymentId, previous: getComponent(db, service, spec.name) }, failure);
-}
-
-/** The last lines of a log, folded into one line for a result message. */
-function lastLines(text: string, n: number): string {
-  return text.split("\n").map((l) => l.trim()).filter(Boolean).slice(-n).join(" | ");
-}
-
-/**
- * A new container failed its gate: record why, with the probe's output and
- * the container's last log lines, then put the previous deployed spec back
- * by image digest (the old image is still local: no pull). Without a previous
- * spec the failed container is left for inspection and the component fails.
- */
-async function putBack(
-  deps: DeployDeps,
-  d: { service: string; spec: ComponentSpec; name: string; version: string; deploymentId: number; previous: ComponentRecord | null },
-  failure: { why: string; probe: string },
-): Promise<ComponentResult> {
-  const { runtime, db, clock } = deps;
-  const log = lastLines(await runtime.logs(d.name, 20).catch(() => ""), 3);
-  const detail = [failure.why, failure.probe && `probe: ${lastLines(failure.probe, 2)}`, log && `last log: ${log}`].filter(Boolean).join("; ");
-  const prev = d.previous;
-  const base = { component: d.spec.name, containerName: d.name };
-  if (!prev) {
-    const now = clock.now();
-    finishDeployment(db, d.deploymentId, "failed", detail, now);
-    deps.journal.append({ time: now, service: d.service, component: d.spec.name, kind: "deploy-failed", message: detail });
-    const after = await runtime.inspect(d.name).catch(() => null);
-    putComponent(db, {
-      service: d.service, name: d.spec.name, spec: d.spec, specHash: specHash(d.spec), desired: "running", observed: observedStateOf(after, "running"),
-      version: d.version, imageDigest: "", containerId: after?.id ?? "", containerName: d.name, deployedAt: now,
-    }, now);
-    return { ...base, status: "failed", message: `${detail} (no previous version to roll back to)`, version: d.version };
-  }
-  await runtime.remove(d.name).catch((err) => deps.log.warn("could not remove the failed container", { name: d.name, error: messageOf(err) }));
-  const container = containerSpecFor(deps.node, d.service, prev.spec);
-  container.image = imageByDigest(prev.spec.image, prev.imageDigest);
-  let restored = "";
-  try {
-    const id = await runtime.run(container);
-    const back = await waitForStart(runtime, d.name, deps.startTimeoutMs);
-    if (back) deps.seen?.(back);
-    const now = clock.now();
-    putComponent(db, { ...prev, observed: observedStateOf(back, prev.desired), containerId: id }, now);
-    restored = back?.state === "running" ? `${prev.version} is running again` : `${prev.version} was put back but is ${back?.state ?? "gone"}`;
-  } catch (err) {
-    restored = `putting ${prev.version} back failed too: ${messageOf(err)}`;
-  }
-  const now = clock.now();
-  finishDeployment(db, d.deploymentId, "rolled_back", `${detail}; ${restored}`, now);
-  deps.journal.append({ time: now, service: d.service, component: d.spec.name, kind: "rolled-back", message: `${d.version}: ${detail}; ${restored}` });
-  return { ...base, status: "rolled_back", message: `rolled back: ${detail}; ${restored}`, version: prev.version };
 }

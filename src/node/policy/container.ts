@@ -1,4 +1,4 @@
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { McpError } from "../../lib/errors.ts";
 import type { ContainerSpec } from "../runtime/types.ts";
 import { parseVolume } from "../../servicedef/index.ts";
@@ -20,21 +20,43 @@ export interface ContainerPolicy {
 /** The defaults of SPEC §7.1: nothing beyond the service's own directory, named volumes and ordinary networks. */
 export const DEFAULT_POLICY: ContainerPolicy = { hostPaths: [], hostNetwork: false, devices: [], maxArchiveBytes: 20 * 1024 ** 3 };
 
-/** Network modes that share the host's (or another) namespace, or tune the user-mode network (`slirp4netns:allow_host_loopback=true`). */
-const isHostMode = (network: string) => network === "host" || network.includes(":");
+/**
+ * Network modes a container may use without `host_network`: podman networks
+ * by name, `bridge`, `none`, `private`, and plain `slirp4netns`. `host`,
+ * `container:`/`ns:`, any mode with options (`slirp4netns:allow_host_loopback=true`)
+ * and `pasta` (which can map the host's loopback) need the policy.
+ */
+const isHostMode = (network: string) => network === "host" || network === "pasta" || network.includes(":");
 
 function refuse(where: string, what: string, key: string, hint: string): McpError {
   return new McpError("permission_denied", `${where}: ${what} is not allowed by the node's policy`, `${hint} (an admin can allow it: [policy] ${key} in the agent config)`);
 }
 
+/** A bind mount as the policy sees it. */
+interface Bind {
+  component: string;
+  index: number;
+  source: string;
+  writable: boolean;
+}
+
+function bindsOf(spec: { name: string; volumes: readonly string[] }): Bind[] {
+  return spec.volumes.flatMap((text, index) => {
+    const v = parseVolume(text);
+    return typeof v === "string" || v.kind !== "bind" ? [] : [{ component: spec.name, index, source: v.source, writable: !v.options.includes("ro") }];
+  });
+}
+
 /**
  * Checks what one container would reach on the host against the policy
- * (SPEC §7.1), before anything is stopped or created: every bind mount
- * resolves (through `..` and symlinks, as the kernel would) inside the
- * service's own `<srvRoot>/<service>/` or a `[policy] host_paths` entry, and
- * never into or around the agent's own state (whatever the policy says);
- * host and shared-namespace network modes only with `host_network`.
- * Throws permission_denied naming the field and the policy key.
+ * (SPEC §7.1), before anything is stopped or created: every bind source is
+ * written in normal form (no `.`, `..`, `//`, trailing `/`: podman cleans
+ * those as text, the kernel would not), goes through no symlink below the
+ * srv root (a container may swap what it can write), lies inside the
+ * service's own `<srvRoot>/<service>/` or a `[policy] host_paths` entry,
+ * and never reaches the agent's own state (whatever the policy says); host
+ * and shared-namespace network modes only with `host_network`. Throws
+ * permission_denied naming the field and the policy key.
  */
 export function assertContainerAllowed(
   service: string,
@@ -42,6 +64,7 @@ export function assertContainerAllowed(
   o: { srvRoot: string; policy: ContainerPolicy; protectedPaths: readonly ProtectedPath[] },
 ): void {
   const where = (field: string) => `service ${service}, component ${spec.name}: ${field}`;
+  const root = resolveHostPath(resolve(o.srvRoot));
   const own = resolveHostPath(join(resolve(o.srvRoot), service));
   const allowed = o.policy.hostPaths.map((p) => resolveHostPath(resolve(p)));
   spec.volumes.forEach((text, i) => {
@@ -54,6 +77,13 @@ export function assertContainerAllowed(
       throw new McpError("permission_denied", `${where(`volumes[${i}]`)}: ${v.source} reaches ${state.what} (${state.path})`,
         "the agent's own state is never mounted into a container, whatever the policy");
     }
+    // Below the srv root, the source must be the real path (the srv root itself may be a symlink the admin made).
+    const written = resolve(o.srvRoot);
+    const expected = isWithin(v.source, written) ? join(root, relative(written, v.source)) : v.source;
+    if (real !== expected && (isWithin(real, root) || isWithin(v.source, written))) {
+      throw new McpError("permission_denied", `${where(`volumes[${i}]`)}: ${v.source} goes through a symlink (it resolves to ${real})`,
+        "a container can replace what it writes: below the srv root a volume names the real directory, with no symlink on the way");
+    }
     if (isWithin(real, own) || allowed.some((a) => isWithin(real, a))) return;
     const shown = real === v.source ? v.source : `${v.source} (resolves to ${real})`;
     throw refuse(where(`volumes[${i}]`), `the host path ${shown}`, "host_paths",
@@ -62,4 +92,40 @@ export function assertContainerAllowed(
   if (isHostMode(spec.network) && !o.policy.hostNetwork) {
     throw refuse(where("network"), `network mode ${JSON.stringify(spec.network)}`, "host_network", "use a podman network (e.g. network = \"mcpnet\") or none");
   }
+}
+
+/**
+ * Refuses bind mounts of one service that nest under a writable one (SPEC
+ * §7.1): a container that can write `/srv/app` can replace `/srv/app/d` with
+ * a symlink to anywhere, and podman follows it when it next starts the
+ * container that mounts `/srv/app/d` (a restart policy, a reboot: no check
+ * of ours runs then). `specs` are every component of the service the node
+ * will run. Throws permission_denied naming both mounts.
+ */
+export function assertMountsNotNested(service: string, specs: readonly { name: string; volumes: readonly string[] }[]): void {
+  const binds = specs.flatMap(bindsOf);
+  for (const outer of binds) {
+    if (!outer.writable) continue;
+    const inner = binds.find((b) => b.source !== outer.source && isWithin(b.source, outer.source));
+    if (!inner) continue;
+    throw new McpError("permission_denied",
+      `service ${service}: component ${inner.component} mounts ${inner.source} (volumes[${inner.index}]) below ${outer.source}, which component ${outer.component} mounts writable (volumes[${outer.index}])`,
+      `a container that writes ${outer.source} could swap ${inner.source} for a symlink before it is mounted again; mount ${outer.source} read-only (:ro), or mount only one of them`);
+  }
+}
+
+/**
+ * A token scoped to some services (SPEC §7.1 `--services`) may use only
+ * named volumes that belong to its service by name (`<service>`,
+ * `<service>-…`, `<service>_…`): podman's named volumes are shared by every
+ * service of the node. Throws permission_denied naming the volume.
+ */
+export function assertNamedVolumesOwned(service: string, spec: { name: string; volumes: readonly string[] }): void {
+  spec.volumes.forEach((text, i) => {
+    const v = parseVolume(text);
+    if (typeof v === "string" || v.kind !== "named") return;
+    if (v.source === service || v.source.startsWith(`${service}-`) || v.source.startsWith(`${service}_`)) return;
+    throw new McpError("permission_denied", `service ${service}, component ${spec.name}: volumes[${i}]: the named volume ${v.source} is not this service's`,
+      `a token scoped to services uses only volumes named ${service}, ${service}-… or ${service}_… (other services' volumes are theirs)`);
+  });
 }

@@ -7,17 +7,24 @@
  * (and its -wal, -shm, -journal) lstat'ed there, and the same checks made
  * again after the copy.
  *
- * The race that remains: SQLite opens files by name, never through a
- * descriptor. Given `/proc/self/fd/<dir>/<name>`, SQLite 3.54 expands the
- * symlinks of that path itself (the /proc link becomes the directory's real
- * path), opens the result by name, and opens the -wal and -shm by name
- * beside it. A process that swaps a directory on that path (or a side file)
- * for a symlink during the copy, and puts it back before the check after
- * it, goes unnoticed. The window is the copy's duration; closing it needs
- * SQLite to open with SQLITE_OPEN_NOFOLLOW, which store/'s vacuumInto does
- * not pass today.
+ * SQLite opens files by name, never through a descriptor: given
+ * `/proc/self/fd/<dir>/<name>` it expands the /proc link back to the
+ * directory's path and opens the database, and later its -wal and -shm, by
+ * name. A container that swaps a directory on that path for a symlink in
+ * that instant would have SQLite open another file (the agent's own
+ * registry, say). So the copy runs in a process of its own (`mcp agent
+ * copy-db`, see _child.ts), where no other connection shares SQLite's
+ * per-process file table (in the agent, SQLite reuses a descriptor another
+ * connection left, which no check of new descriptors sees); the connection
+ * is read-only (it can never checkpoint into, truncate or remove what it
+ * opened); and every file it opens is checked by descriptor: after the open,
+ * after a first read (which opens the -wal and -shm) and after the copy,
+ * each descriptor whose name is the database's or a side file's must be the
+ * very file found through the directory descriptor; otherwise the copy is
+ * thrown away and the snapshot refused.
  */
-import { closeSync, constants as C, fstatSync, lstatSync, openSync, type Stats } from "node:fs";
+import { closeSync, constants as C, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, type Stats } from "node:fs";
+import { basename } from "node:path";
 import { McpError, messageOf } from "../../lib/errors.ts";
 import { vacuumInto } from "../store/index.ts";
 import { errno } from "./_dirs.ts";
@@ -83,6 +90,35 @@ function look(serviceDir: string, rel: string, withFd: (fd: number, name: string
 const same = (a: Stats, b: Stats) => a.dev === b.dev && a.ino === b.ino;
 
 /**
+ * Every descriptor opened since `before` whose target is named like the
+ * database or one of its side files must be that file in the directory
+ * `dirFd` holds (same device and inode, a regular file).
+ */
+function verifyOpened(before: Set<string>, dirFd: number, name: string, rel: string): void {
+  const names = new Set([name, ...SIDE_FILES.map((s) => name + s)]);
+  for (const fd of readdirSync("/proc/self/fd")) {
+    if (before.has(fd)) continue;
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      continue; // closed meanwhile (the listing's own descriptor)
+    }
+    const base = basename(target.replace(/ \(deleted\)$/, ""));
+    if (!names.has(base)) continue;
+    let opened: Stats;
+    let there: Stats;
+    try {
+      opened = fstatSync(Number(fd));
+      there = lstatSync(at(dirFd, base));
+    } catch {
+      throw refused(rel, `${base} changed while it was copied`);
+    }
+    if (!there.isFile() || !same(opened, there)) throw refused(rel, `the file opened as ${base} is not the one in its directory (it was swapped while it was copied)`);
+  }
+}
+
+/**
  * Copies `<serviceDir>/<rel>` to `copy` with VACUUM INTO (a consistent copy
  * of a live WAL database). Refuses (failed_precondition) when a component of
  * rel, the file or one of its side files is a symlink or not what it was
@@ -92,7 +128,10 @@ const same = (a: Stats, b: Stats) => a.dev === b.dev && a.ino === b.ino;
 export function copyDatabase(serviceDir: string, rel: string, copy: string): Stats {
   let before: Seen;
   try {
-    before = look(serviceDir, rel, (fd, name) => vacuumInto(at(fd, name), copy, { durable: false }));
+    before = look(serviceDir, rel, (fd, name) => {
+      const open = new Set(readdirSync("/proc/self/fd"));
+      vacuumInto(at(fd, name), copy, { durable: false, readonly: true, verify: () => verifyOpened(open, fd, name, rel) });
+    });
   } catch (err) {
     if (err instanceof McpError) throw err;
     if (/disk is full|SQLITE_FULL/i.test(messageOf(err))) {

@@ -2,17 +2,12 @@
 import { lstatSync, mkdirSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { McpError, messageOf } from "../../lib/errors.ts";
+import { McpError } from "../../lib/errors.ts";
+import { errnoOf, ioError } from "../transfer/index.ts";
 
-/** The errno code of a Node error ("ENOENT"…), or "". */
-export const errno = (err: unknown) => (err as NodeJS.ErrnoException)?.code ?? "";
-
-/** An I/O failure as the operator should read it (a full disk says so). */
-export function ioError(what: string, err: unknown): McpError {
-  const code = errno(err);
-  if (code === "ENOSPC" || code === "EDQUOT") return new McpError("resource_exhausted", `${what}: the disk is full (${code})`, "free space on the node, then try again");
-  return new McpError("internal", `${what}: ${messageOf(err)}`);
-}
+/** The errno code of a thrown value (shared with transfers, as the wording of I/O failures is). */
+export const errno = errnoOf;
+export { ioError };
 
 /** `<srv_root>/<service>`, which must be a real directory (not a symlink); null when missing and !mustExist. */
 export function serviceDirOf(srvRoot: string, service: string, mustExist: boolean): string | null {

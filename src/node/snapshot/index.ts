@@ -5,3 +5,4 @@
 export { DEFAULT_MAX_ARCHIVE_BYTES, restoreService, type RestoreOptions } from "./restore.ts";
 export { snapshotService, type SnapshotResult } from "./snapshot.ts";
 export { DEFAULT_MAX_ENTRIES, findDatabases } from "./_walk.ts";
+export { copyDatabase } from "./_dbcopy.ts";

@@ -6,6 +6,7 @@ import { McpError } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/log.ts";
 import { integrityCheck } from "../store/index.ts";
 import { copyDatabase } from "./_dbcopy.ts";
+import { copyDatabaseInChild } from "./_child.ts";
 import { serviceDirOf, workDir } from "./_dirs.ts";
 import { findEscapingLink, shown } from "./_paths.ts";
 import { DEFAULT_MAX_ENTRIES, scanService } from "./_walk.ts";
@@ -33,7 +34,11 @@ export interface SnapshotResult {
  * refused (resource_exhausted): a restore would refuse its archive.
  */
 export async function snapshotService(
-  o: { srvRoot: string; service: string; log: Logger; signal: AbortSignal; maxEntries?: number },
+  o: {
+    srvRoot: string; service: string; log: Logger; signal: AbortSignal; maxEntries?: number;
+    /** How the agent runs itself (argv): each database is then copied by `mcp agent copy-db` in a process of its own (see _dbcopy.ts); unset = here (tests). */
+    self?: readonly string[];
+  },
   send: (c: { data: Uint8Array; sha256: string; databases: string[]; warnings?: string[] }) => Promise<void>,
 ): Promise<SnapshotResult> {
   const dir = serviceDirOf(o.srvRoot, o.service, true)!;
@@ -49,7 +54,7 @@ export async function snapshotService(
     for (const rel of databases) {
       const copy = join(staging, rel + COPY_SUFFIX);
       mkdirSync(dirname(copy), { recursive: true, mode: 0o700 });
-      const st = copyDatabase(dir, rel, copy); // read by tar at once, then removed
+      const st = o.self ? await copyDatabaseInChild(o.self, dir, rel, copy) : copyDatabase(dir, rel, copy); // read by tar at once, then removed
       const answer = integrityCheck(copy);
       if (answer !== "ok") throw new McpError("failed_precondition", `the database ${rel} fails its integrity check (${answer.slice(0, 200)})`, "repair it before taking a snapshot");
       // The copy gets the original's mode (tar drops special bits) and (when we may) owner.

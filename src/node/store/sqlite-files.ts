@@ -13,15 +13,24 @@ import { Database } from "bun:sqlite";
  * is opened read-write without create (a read-only connection can leave
  * -wal/-shm files behind) and never changed. Throws the SQLite error.
  * `durable: false` skips syncing the copy (half the time): for a copy that
- * is read at once and thrown away, as a snapshot's is.
+ * is read at once and thrown away, as a snapshot's is. `readonly` opens the
+ * source read-only (it can then never checkpoint or remove a -wal, whatever
+ * file the name leads to; it may leave empty -wal/-shm files behind);
+ * `verify` is called after the open, after a first read and after the copy,
+ * and aborts the copy by throwing.
  */
-export function vacuumInto(src: string, dst: string, o: { durable: boolean } = { durable: true }): void {
-  const db = new Database(src, { readwrite: true, create: false, strict: true });
+export function vacuumInto(src: string, dst: string, o: { durable: boolean; readonly?: boolean; verify?: () => void } = { durable: true }): void {
+  const db = new Database(src, o.readonly ? { readonly: true, strict: true } : { readwrite: true, create: false, strict: true });
   try {
+    // `verify` sees the files the connection holds: once opened, once the -wal and -shm are (a first read), once copied.
+    o.verify?.();
     db.exec("PRAGMA busy_timeout = 10000");
+    db.query("PRAGMA schema_version").get();
+    o.verify?.();
     // The copy is written with this connection's synchronous setting.
     if (!o.durable) db.exec("PRAGMA synchronous = OFF");
     db.run("VACUUM INTO ?", [dst]);
+    o.verify?.();
   } finally {
     db.close();
   }

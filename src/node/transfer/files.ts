@@ -3,7 +3,9 @@ import {
   closeSync, constants as C, rmdirSync, fchmodSync, fdatasync, fstatSync, fsyncSync, mkdirSync, openSync, readlinkSync, readSync, renameSync, unlinkSync, writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import { McpError, messageOf } from "../../lib/errors.ts";
+import { McpError } from "../../lib/errors.ts";
+import { errnoOf, ioError } from "./errors.ts";
+import { writeChunks } from "./_chunks.ts";
 import { checkRelativePath, modeFor } from "./paths.ts";
 
 /**
@@ -20,23 +22,9 @@ import { checkRelativePath, modeFor } from "./paths.ts";
 const FLUSH_BYTES = 64 << 20;
 
 const DIR_FLAGS = C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW;
+/** Linux O_PATH: a descriptor to look at a file (fstat) without opening it for I/O. */
+const O_PATH = 0o10000000;
 const at = (dirFd: number, name: string) => `/proc/self/fd/${dirFd}/${name}`;
-
-function errnoOf(err: unknown): string {
-  return (err as NodeJS.ErrnoException)?.code ?? "";
-}
-
-/** An I/O failure as the operator should read it (a full disk says so). */
-function ioError(what: string, err: unknown): McpError {
-  const code = errnoOf(err);
-  if (code === "ENOSPC" || code === "EDQUOT") {
-    return new McpError("resource_exhausted", `${what}: the disk is full (${code})`, "free space on the node, then try again");
-  }
-  if (code === "EACCES" || code === "EPERM" || code === "EROFS") {
-    return new McpError("failed_precondition", `${what}: ${code}`, "check the owner and mode of the service's directory on the node");
-  }
-  return new McpError("internal", `${what}: ${messageOf(err)}`);
-}
 
 function refusedSymlink(path: string): McpError {
   return new McpError("invalid_argument", `path ${JSON.stringify(path)} is refused: it goes through a symlink or a non-directory`,
@@ -188,14 +176,15 @@ export async function receiveFile(
       fd = -1;
       // The target itself must not be a directory or symlink: rename would replace a symlink, not follow it, but say so.
       try {
-        const targetFd = openSync(at(dirFd, name), C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK);
-        let isDir: boolean;
+        const targetFd = openSync(at(dirFd, name), O_PATH | C.O_NOFOLLOW);
+        let st: ReturnType<typeof fstatSync>;
         try {
-          isDir = fstatSync(targetFd).isDirectory();
+          st = fstatSync(targetFd);
         } finally {
           closeSync(targetFd); // every replacing push opened one and never closed it
         }
-        if (isDir) throw new McpError("invalid_argument", `${o.path} is a directory on the node`, "push to a file path");
+        if (st.isSymbolicLink()) throw refusedSymlink(o.path);
+        if (st.isDirectory()) throw new McpError("invalid_argument", `${o.path} is a directory on the node`, "push to a file path");
       } catch (err) {
         if (err instanceof McpError) throw err;
         if (errnoOf(err) === "ELOOP") throw refusedSymlink(o.path);
@@ -237,8 +226,18 @@ export async function* sendFile(
   const dirFd = openParent(o.srvRoot, o.service, o.path, parts, null);
   let fd: number;
   try {
-    fd = openSync(at(dirFd, parts.at(-1)!), C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK);
+    // O_PATH first: a device node or FIFO a container made is looked at, never opened (opening some has effects).
+    const pathFd = openSync(at(dirFd, parts.at(-1)!), O_PATH | C.O_NOFOLLOW);
+    try {
+      const kind = fstatSync(pathFd);
+      if (kind.isSymbolicLink()) throw refusedSymlink(o.path);
+      if (!kind.isFile()) throw new McpError("invalid_argument", `${o.path} is not a regular file`, "pull a file");
+      fd = openSync(`/proc/self/fd/${pathFd}`, C.O_RDONLY);
+    } finally {
+      closeSync(pathFd);
+    }
   } catch (err) {
+    if (err instanceof McpError) throw err;
     const code = errnoOf(err);
     if (code === "ENOENT") throw new McpError("not_found", `${o.path} does not exist in the service's directory`, "check the path");
     if (code === "ELOOP") throw refusedSymlink(o.path);
@@ -276,37 +275,4 @@ export async function* sendFile(
 /** Whether a path resolves inside dir (for tests and checks): the real path of an open descriptor. */
 export function realPathOfFd(fd: number): string {
   return readlinkSync(`/proc/self/fd/${fd}`);
-}
-
-/**
- * Writes streamed chunks to an open file: at most `maxBytes` in all
- * (`resource_exhausted` beyond), SHA-256 computed on the way, and the last
- * SHA-256 the sender gave. `onWritten` is told the running size (a push
- * flushes in the background with it). Write errors name `what` (a full disk
- * says so).
- */
-export async function writeChunks(
-  fd: number,
-  chunks: AsyncIterable<{ data: Uint8Array; sha256: string }>,
-  o: { maxBytes: number; what: string; tooBig: string; onWritten?: (size: number) => void },
-): Promise<{ size: number; sha256: string; claimed: string }> {
-  const hash = createHash("sha256");
-  let size = 0;
-  let claimed = "";
-  for await (const c of chunks) {
-    if (c.data.length > 0) {
-      size += c.data.length;
-      if (size > o.maxBytes) throw new McpError("resource_exhausted", `${o.tooBig} is larger than this agent accepts (${o.maxBytes} bytes)`, "raise [agent] max_transfer in the agent's config");
-      hash.update(c.data);
-      try {
-        let off = 0;
-        while (off < c.data.length) off += writeSync(fd, c.data, off, c.data.length - off);
-      } catch (err) {
-        throw ioError(o.what, err);
-      }
-      o.onWritten?.(size);
-    }
-    if (c.sha256) claimed = c.sha256;
-  }
-  return { size, sha256: hash.digest("hex"), claimed };
 }

@@ -2,7 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isMcpError, McpError } from "../../../src/lib/errors.ts";
-import { assertContainerAllowed, assertLayout, createStateGuard, DEFAULT_POLICY, resolveHostPath, type ContainerPolicy } from "../../../src/node/policy/index.ts";
+import {
+  assertContainerAllowed, assertLayout, assertMountsNotNested, assertNamedVolumesOwned, createStateGuard, DEFAULT_POLICY, resolveHostPath, type ContainerPolicy,
+} from "../../../src/node/policy/index.ts";
 import { tempDir } from "../../support/mcp.ts";
 
 function failure(fn: () => void): McpError {
@@ -39,7 +41,7 @@ describe("container policy (SPEC §7.1)", () => {
 
   test("another service's directory, the srv root, /, /etc, the agent's directory and `..` tricks are refused with the policy key", () => {
     const l = layout();
-    for (const v of [`${l.srv}/other:/x`, `${l.srv}:/x`, "/:/host", "/etc:/etc", `${l.srv}/app/../other:/x`, `${l.srv}/app/../mcp:/x`, "/run/podman/podman.sock:/s"]) {
+    for (const v of [`${l.srv}/other:/x`, `${l.srv}:/x`, "/:/host", "/etc:/etc", "/run/podman/podman.sock:/s"]) {
       const err = failure(() => check(l, [v]));
       expect(err.code).toBe("permission_denied");
       expect(`${err.message} ${err.hint}`).toMatch(/\[policy\] host_paths|agent's/);
@@ -56,9 +58,37 @@ describe("container policy (SPEC §7.1)", () => {
     symlinkSync("data", join(l.srv, "app", "inside"));
     expect(failure(() => check(l, [`${l.srv}/app/agent:/x`])).message).toContain("reaches the agent's directory");
     expect(failure(() => check(l, [`${l.srv}/app/agent/certs:/x`])).message).toContain("reaches the agent's directory");
-    expect(failure(() => check(l, [`${l.srv}/app/data/up:/x`])).message).toContain(`resolves to ${l.srv}/other`);
-    check(l, [`${l.srv}/app/inside:/x`]);
+    expect(failure(() => check(l, [`${l.srv}/app/data/up:/x`])).message).toContain(`goes through a symlink (it resolves to ${l.srv}/other)`);
+    // Even a link that stays inside: a container that writes the directory could point it elsewhere before the next start.
+    expect(failure(() => check(l, [`${l.srv}/app/inside:/x`])).message).toContain("goes through a symlink");
     expect(resolveHostPath(`${l.srv}/app/data/up/../app`)).toBe(`${l.srv}/app`);
+  });
+
+  test("a source not in normal form is refused as written (podman cleans `..` as text, the kernel follows symlinks first)", () => {
+    const l = layout();
+    for (const v of [`${l.srv}/app/../mcp:/x`, `${l.srv}/app/./data:/x`, `${l.srv}//app:/x`, `${l.srv}/app/:/x`]) {
+      const err = failure(() => check(l, [v]));
+      expect(err.code).toBe("invalid_argument");
+      expect(err.message).toContain("is not in normal form");
+    }
+  });
+
+  test("a mount below another component's writable mount of the service is refused (it could be swapped before the next start)", () => {
+    const err = failure(() => assertMountsNotNested("app", [
+      { name: "web", volumes: ["/srv/app:/data"] }, { name: "job", volumes: ["/srv/app/d:/m:ro"] },
+    ]));
+    expect(err.code).toBe("permission_denied");
+    expect(err.message).toBe("service app: component job mounts /srv/app/d (volumes[0]) below /srv/app, which component web mounts writable (volumes[0])");
+    expect(failure(() => assertMountsNotNested("app", [{ name: "web", volumes: ["/srv/app:/data", "/srv/app/d:/m"] }])).message).toContain("component web mounts /srv/app/d");
+    assertMountsNotNested("app", [{ name: "web", volumes: ["/srv/app:/data:ro", "/srv/app/d:/m"] }, { name: "job", volumes: ["/srv/app/e:/e", "/srv/app/d:/d"] }]);
+  });
+
+  test("a scoped token may use only its own service's named volumes", () => {
+    assertNamedVolumesOwned("app", { name: "web", volumes: ["app:/a", "app-data:/b", "app_cache:/c", "/srv/app:/d"] });
+    const err = failure(() => assertNamedVolumesOwned("app", { name: "web", volumes: ["other-data:/x"] }));
+    expect(err.code).toBe("permission_denied");
+    expect(err.message).toContain("the named volume other-data is not this service's");
+    expect(failure(() => assertNamedVolumesOwned("app", { name: "web", volumes: ["apple:/x"] })).code).toBe("permission_denied");
   });
 
   test("host_paths opens a directory, but never the agent's state, whatever the policy", () => {
@@ -72,7 +102,7 @@ describe("container policy (SPEC §7.1)", () => {
 
   test("host network and shared namespaces need host_network", () => {
     const l = layout();
-    for (const n of ["host", "container:db", "ns:/proc/1/ns/net", "slirp4netns:allow_host_loopback=true", "pasta:-T,9444"]) {
+    for (const n of ["host", "container:db", "ns:/proc/1/ns/net", "slirp4netns:allow_host_loopback=true", "pasta:-T,9444", "pasta"]) {
       const err = failure(() => check(l, [], n));
       expect(err.code).toBe("permission_denied");
       expect(err.hint).toContain("[policy] host_network");

@@ -120,6 +120,20 @@ describe("hostile paths", () => {
       .rejects.toThrow(/goes through a symlink/);
   });
 
+  test.skipIf(process.getuid?.() !== 0)("a device node or FIFO a container made is never opened: pull and push over it are refused", async () => {
+    // A FIFO opened for reading would block; a device could act on open. Both are looked at through O_PATH only.
+    expect(Bun.spawnSync(["mknod", join(srv, "app", "tty"), "c", "5", "0"]).exitCode).toBe(0);
+    expect(Bun.spawnSync(["mkfifo", join(srv, "app", "fifo")]).exitCode).toBe(0);
+    for (const path of ["tty", "fifo"]) {
+      const pull = async () => {
+        for await (const _ of sendFile({ srvRoot: srv, service: "app", path })) break;
+      };
+      await expect(pull()).rejects.toThrow(`${path} is not a regular file`);
+    }
+    await expect(receiveFile({ srvRoot: srv, service: "app", path: "fifo", mode: 0o644, maxBytes: 1 << 20 }, once(content))).resolves.toBeDefined();
+    expect(statSync(join(srv, "app", "fifo")).isFile()).toBe(true); // replaced by rename, never opened
+  });
+
   test("the service directory itself must exist and not be a symlink", async () => {
     symlinkSync(outside, join(srv, "linked"));
     await expect(receiveFile({ srvRoot: srv, service: "linked", path: "x", mode: 0, maxBytes: 10 }, once(content))).rejects.toThrow(/is a symlink or not a directory/);

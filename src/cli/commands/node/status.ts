@@ -1,3 +1,4 @@
+import { escapeControl } from "../../../lib/text.ts";
 import { defineCommand } from "citty";
 import { findNode } from "../../../config/index.ts";
 import { askAllNodes, commonArgs, jsonArg, loadConfig } from "../../context.ts";
@@ -32,7 +33,7 @@ export default (io: CliIO) =>
         const lines: [string, string][] = a.ok ? statusLines(a.value) : [["unreachable", a.error.message]];
         return [head, ...lines.map(([k, v]) => `  ${k.padEnd(12)}${v}`)].join("\n");
       });
-      io.out(`${blocks.join("\n\n")}\n`);
+      io.out(`${blocks.join("\n\n").split("\n").map(escapeControl).join("\n")}\n`);
       return reportNodeFailures(io, answers);
     },
   });

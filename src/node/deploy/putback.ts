@@ -1,0 +1,62 @@
+import { messageOf } from "../../lib/errors.ts";
+import type { ComponentSpec } from "../runtime/types.ts";
+import { specHash } from "../../servicedef/index.ts";
+import { finishDeployment, putComponent, type ComponentRecord } from "../store/index.ts";
+import { observedStateOf } from "../monitor/state.ts";
+import { containerSpecFor } from "./containers.ts";
+import type { DeployDeps } from "./deploy.ts";
+import type { ComponentResult } from "./types.ts";
+import { waitForStart } from "./_wait.ts";
+import { imageByDigest } from "./health.ts";
+
+/** The last lines of a log, folded into one line for a result message. */
+function lastLines(text: string, n: number): string {
+  return text.split("\n").map((l) => l.trim()).filter(Boolean).slice(-n).join(" | ");
+}
+
+/**
+ * A new container failed its gate: record why, with the probe's output and
+ * the container's last log lines, then put the previous deployed spec back
+ * by image digest (the old image is still local: no pull). Without a previous
+ * spec the failed container is left for inspection and the component fails.
+ */
+export async function putBack(
+  deps: DeployDeps,
+  d: { service: string; spec: ComponentSpec; name: string; version: string; deploymentId: number; previous: ComponentRecord | null },
+  failure: { why: string; probe: string },
+): Promise<ComponentResult> {
+  const { runtime, db, clock } = deps;
+  const log = lastLines(await runtime.logs(d.name, 20).catch(() => ""), 3);
+  const detail = [failure.why, failure.probe && `probe: ${lastLines(failure.probe, 2)}`, log && `last log: ${log}`].filter(Boolean).join("; ");
+  const prev = d.previous;
+  const base = { component: d.spec.name, containerName: d.name };
+  if (!prev) {
+    const now = clock.now();
+    finishDeployment(db, d.deploymentId, "failed", detail, now);
+    deps.journal.append({ time: now, service: d.service, component: d.spec.name, kind: "deploy-failed", message: detail });
+    const after = await runtime.inspect(d.name).catch(() => null);
+    putComponent(db, {
+      service: d.service, name: d.spec.name, spec: d.spec, specHash: specHash(d.spec), desired: "running", observed: observedStateOf(after, "running"),
+      version: d.version, imageDigest: "", containerId: after?.id ?? "", containerName: d.name, deployedAt: now,
+    }, now);
+    return { ...base, status: "failed", message: `${detail} (no previous version to roll back to)`, version: d.version };
+  }
+  await runtime.remove(d.name).catch((err) => deps.log.warn("could not remove the failed container", { name: d.name, error: messageOf(err) }));
+  const container = containerSpecFor(deps.node, d.service, prev.spec);
+  container.image = imageByDigest(prev.spec.image, prev.imageDigest);
+  let restored = "";
+  try {
+    const id = await runtime.run(container);
+    const back = await waitForStart(runtime, d.name, deps.startTimeoutMs);
+    if (back) deps.seen?.(back);
+    const now = clock.now();
+    putComponent(db, { ...prev, observed: observedStateOf(back, prev.desired), containerId: id }, now);
+    restored = back?.state === "running" ? `${prev.version} is running again` : `${prev.version} was put back but is ${back?.state ?? "gone"}`;
+  } catch (err) {
+    restored = `putting ${prev.version} back failed too: ${messageOf(err)}`;
+  }
+  const now = clock.now();
+  finishDeployment(db, d.deploymentId, "rolled_back", `${detail}; ${restored}`, now);
+  deps.journal.append({ time: now, service: d.service, component: d.spec.name, kind: "rolled-back", message: `${d.version}: ${detail}; ${restored}` });
+  return { ...base, status: "rolled_back", message: `rolled back: ${detail}; ${restored}`, version: prev.version };
+}
