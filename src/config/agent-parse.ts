@@ -49,6 +49,8 @@ export interface AgentConfig {
     reconcile: boolean;
     /** Extension: how long a drift must last before it is alerted (a restart policy that brings the container straight back is not drift). */
     driftGraceMs: number;
+    /** SPEC §7.7: at the agent's start, components desired running that are stopped are started again ("start") or only alerted ("alert"). */
+    onBoot: "start" | "alert";
   };
   registries: RegistryConfig[];
   /** `[policy]` (SPEC §7.1): what containers may reach on the host; the defaults allow nothing beyond each service's own directory. */
@@ -136,6 +138,7 @@ function build(raw: RawAgentConfig, source: string, home: string): AgentConfig {
       retentionMs: ms(m.retention, "30d"),
       reconcile: m.reconcile ?? false,
       driftGraceMs: ms(m.drift_grace, "500ms"),
+      onBoot: m.on_boot ?? "start",
     },
     registries: (raw.registries ?? []).map((r, i) => ({
       host: r.host,

@@ -65,6 +65,7 @@ flap_window = "10m"
 retention = "30d"                # events older than this are pruned
 reconcile = false                # true = the agent restarts drifted containers itself
 # drift_grace = "500ms"          # a drift must last this long to be alerted (restart policies are quick)
+on_boot = "start"                # at the agent's start: "start" what is desired running but stopped, or only "alert"
 
 # [[registries]]                 # credentials for image pulls; one block per registry
 # host = "registry.example.net:8443"

@@ -85,6 +85,7 @@ export const AgentConfigSchema = v.strictObject({
       retention: v.optional(positiveDuration),
       reconcile: v.optional(v.boolean()),
       drift_grace: v.optional(timer),
+      on_boot: v.optional(v.picklist(["start", "alert"])),
     }),
   ),
   registries: v.optional(

@@ -7,7 +7,7 @@ import { checkEnvironment, createHandlers, createRegistryAuth, protectedPathsOf,
 import { assertContainerAllowed, assertLayout, assertMountsNotNested, createStateGuard } from "../node/policy/index.ts";
 import type { CliIO } from "../lib/io.ts";
 import { readAgentConfig, type AgentConfig } from "../config/index.ts";
-import { createLocks, guardRuntime, recoverInterruptedDeployments, startService, stopService, type DeployDeps } from "../node/deploy/index.ts";
+import { createLocks, guardRuntime, recoverInterruptedDeployments, startAfterBoot, startService, stopService, type DeployDeps } from "../node/deploy/index.ts";
 import { systemClock } from "../lib/clock.ts";
 import { McpError } from "../lib/errors.ts";
 import { formatContext, type Logger } from "../lib/log.ts";
@@ -125,6 +125,12 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
   });
 
   liveView = monitor.live();
+  // SPEC §7.7: after a reboot the rootless containers are stopped; what is desired running is started again.
+  if (cfg.monitor.onBoot === "start") {
+    void startAfterBoot(deps, (name) => liveView?.get(name)).then((r) => {
+      if (r.started.length + r.failed.length > 0) log.info("boot start done", { started: r.started.length, failed: r.failed.length });
+    });
+  }
 
   // An own-CA certificate close to expiry is renewed before the server starts with it (then daily).
   const renew = () => {

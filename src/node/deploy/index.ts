@@ -9,3 +9,4 @@ export { ownerOf, type Owner } from "./ownership.ts";
 export { syncServices, type SyncRequest } from "./sync.ts";
 export { recoverInterruptedDeployments } from "./recover.ts";
 export { guardRuntime } from "./guard.ts";
+export { startAfterBoot, type BootReport } from "./boot.ts";

@@ -3,7 +3,7 @@ import { messageOf } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { ContainerRuntime } from "../runtime/port.ts";
 import type { DesiredState, ObservedContainer } from "../runtime/types.ts";
-import { listServices, pruneAudit, pruneEvents, recentEvents, type Db } from "../store/index.ts";
+import { listServices, pruneAudit, pruneEvents, recentEvents, type Db, type EventRecord } from "../store/index.ts";
 import type { Alerter } from "./alert.ts";
 import type { Journal } from "./journal.ts";
 import { LiveState } from "./live.ts";
@@ -38,7 +38,9 @@ export interface Monitor {
 const PRUNE_EVERY_MS = 3_600_000;
 
 /**
- * The thin loop: one full listing at start (silent), then podman's event
+ * The thin loop: one full listing at start (drift found then is alerted at
+ * once, SPEC §7.7; incidents alerted before a restart stay open, and get
+ * their `recovered` when they ended meanwhile), then podman's event
  * stream (restarted with capped backoff when it ends, followed by a listing),
  * a listing every `resyncMs`, and a timer for the plan's next wake-up. Every
  * decision is `plan`'s; every effect is `applyActions`'s.
@@ -58,10 +60,24 @@ export async function startMonitor(d: MonitorDeps): Promise<Monitor> {
     t.changes.push(e.time);
     trackers.set(key, t);
   }
+  // Incidents alerted before the agent stopped and never recovered stay open (no second alert; their
+  // `recovered` is owed, also when they ended while the agent was down).
+  const lastAlert = new Map<string, EventRecord>();
+  for (const e of recentEvents(d.db, { limit: 10_000 })) {
+    if (e.kind === "drift" || e.kind === "flapping" || e.kind === "recovered") lastAlert.set(trackerKey(e.service, e.component), e);
+  }
   for (const s of listServices(d.db)) {
     for (const c of s.components) {
-      const t = trackers.get(trackerKey(s.name, c.name));
-      if (t) t.observed = c.observed;
+      const key = trackerKey(s.name, c.name);
+      const open = lastAlert.get(key);
+      const t = trackers.get(key) ?? (open && open.kind !== "recovered" ? { observed: c.observed, changes: [], incident: null, lastAlertAt: 0, reconcileAttempts: 0, nextReconcileAt: 0 } : undefined);
+      if (!t) continue;
+      t.observed = c.observed;
+      if (open && open.kind !== "recovered") {
+        t.incident = { kind: open.kind as "drift" | "flapping", since: open.time, previous: "running", lastBad: c.observed, alerted: true, quiet: false };
+        t.lastAlertAt = open.time;
+      }
+      trackers.set(key, t);
     }
   }
 
@@ -77,10 +93,10 @@ export async function startMonitor(d: MonitorDeps): Promise<Monitor> {
     );
   }
 
-  function evaluate(silent = false): void {
+  function evaluate(boot = false): void {
     if (stop.signal.aborted) return;
     const components = views();
-    const out = plan({ components, trackers, now: d.clock.now(), silent, busy: d.busy, rules: d.rules });
+    const out = plan({ components, trackers, now: d.clock.now(), silent: false, boot, busy: d.busy, rules: d.rules });
     trackers = out.trackers;
     applyActions(out.actions, d);
     clearTimeout(wakeTimer);
@@ -91,12 +107,12 @@ export async function startMonitor(d: MonitorDeps): Promise<Monitor> {
     if (at !== Infinity) wakeTimer = setTimeout(() => evaluate(), Math.max(0, at - d.clock.now()));
   }
 
-  async function resync(silent: boolean): Promise<void> {
+  async function resync(boot: boolean): Promise<void> {
     const listedAt = d.clock.now();
     const list = await d.runtime.list();
     live.replace(list, listedAt);
-    evaluate(silent);
-    d.log.debug("listed containers", { count: list.length, silent });
+    evaluate(boot);
+    d.log.debug("listed containers", { count: list.length, boot });
   }
 
   await resync(true);

@@ -61,8 +61,14 @@ export interface PlanInput {
   components: ComponentView[];
   trackers: ReadonlyMap<string, Tracker>;
   now: number;
-  /** The first listing after start: record, never alert. */
+  /** Record, never alert (tests; v1's first listing). */
   silent: boolean;
+  /**
+   * The first listing after the agent started (SPEC §7.7): changes are
+   * recorded but not counted as flapping, and a drift found then is alerted
+   * at once (no grace: no restart policy brings a container back at boot).
+   */
+  boot?: boolean;
   /** mcp itself is operating on the service (a deploy, stop, start…): its transitions are not the monitor's business. */
   busy: (service: string) => boolean;
   rules: MonitorRules;
@@ -108,7 +114,7 @@ export function plan(input: PlanInput): PlanOutput {
     // covers a change the tracker followed silently while the service was busy).
     const previous = c.recorded !== c.observed ? c.recorded : t.observed;
     if (c.observed !== t.observed) {
-      if (!input.silent) t.changes.push(now);
+      if (!input.silent && !input.boot) t.changes.push(now);
       t.observed = c.observed;
     }
     t.changes = t.changes.filter((at) => at > now - rules.flapWindowMs);
@@ -152,10 +158,10 @@ export function plan(input: PlanInput): PlanOutput {
     inc.lastBad = c.observed;
     if (!inc.alerted && !inc.quiet) {
       if (inc.kind === "flapping") alert("flapping", inc.previous);
-      else if (now >= inc.since + rules.driftGraceMs) alert("drift", inc.previous);
+      else if (input.boot || now >= inc.since + rules.driftGraceMs) alert("drift", inc.previous);
       else wake(inc.since + rules.driftGraceMs);
     }
-    if (rules.reconcile && drifting && !input.silent) {
+    if (rules.reconcile && drifting && !input.silent && !input.boot) {
       if (now >= t.nextReconcileAt) {
         t.reconcileAttempts += 1;
         t.nextReconcileAt = now + Math.min(1000 * 2 ** (t.reconcileAttempts - 1), RECONCILE_BACKOFF_CAP_MS);

@@ -23,7 +23,7 @@
  * very file found through the directory descriptor; otherwise the copy is
  * thrown away and the snapshot refused.
  */
-import { closeSync, constants as C, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, type Stats } from "node:fs";
+import { closeSync, constants as C, existsSync, fstatSync, lstatSync, openSync, readSync, readdirSync, readlinkSync, type Stats } from "node:fs";
 import { basename } from "node:path";
 import { McpError, messageOf } from "../../lib/errors.ts";
 import { vacuumInto } from "../store/index.ts";
@@ -89,6 +89,17 @@ function look(serviceDir: string, rel: string, withFd: (fd: number, name: string
 
 const same = (a: Stats, b: Stats) => a.dev === b.dev && a.ino === b.ino;
 
+/** True when the database's header says WAL (read and write versions 2, bytes 18 and 19). */
+function isWalMode(dirFd: number, name: string): boolean {
+  const fd = openSync(at(dirFd, name), C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK);
+  try {
+    const head = Buffer.alloc(20);
+    return readSync(fd, head, 0, 20, 0) === 20 && head[18] === 2 && head[19] === 2;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Every descriptor opened since `before` whose target is named like the
  * database or one of its side files must be that file in the directory
@@ -130,7 +141,10 @@ export function copyDatabase(serviceDir: string, rel: string, copy: string): Sta
   try {
     before = look(serviceDir, rel, (fd, name) => {
       const open = new Set(readdirSync("/proc/self/fd"));
-      vacuumInto(at(fd, name), copy, { durable: false, readonly: true, verify: () => verifyOpened(open, fd, name, rel) });
+      // A WAL database without its -wal: nothing has it open (WAL keeps one while a connection lives), so it is read
+      // as a file nothing writes and no -wal or -shm is left behind; else as one more reader, honouring the locks.
+      const idle = isWalMode(fd, name) && !existsSync(at(fd, `${name}-wal`));
+      vacuumInto(at(fd, name), copy, { durable: false, readonly: true, immutable: idle, verify: () => verifyOpened(open, fd, name, rel) });
     });
   } catch (err) {
     if (err instanceof McpError) throw err;

@@ -1,4 +1,4 @@
-import { Database } from "bun:sqlite";
+import { constants, Database } from "bun:sqlite";
 
 /**
  * SQLite files that are not the registry: the databases in a service's data
@@ -16,11 +16,15 @@ import { Database } from "bun:sqlite";
  * is read at once and thrown away, as a snapshot's is. `readonly` opens the
  * source read-only (it can then never checkpoint or remove a -wal, whatever
  * file the name leads to; it may leave empty -wal/-shm files behind);
+ * `immutable` opens it as a file nothing writes (no locks, no -wal or -shm
+ * made: for a database whose service is not running);
  * `verify` is called after the open, after a first read and after the copy,
  * and aborts the copy by throwing.
  */
-export function vacuumInto(src: string, dst: string, o: { durable: boolean; readonly?: boolean; verify?: () => void } = { durable: true }): void {
-  const db = new Database(src, o.readonly ? { readonly: true, strict: true } : { readwrite: true, create: false, strict: true });
+export function vacuumInto(src: string, dst: string, o: { durable: boolean; readonly?: boolean; immutable?: boolean; verify?: () => void } = { durable: true }): void {
+  const db = o.immutable
+    ? new Database(`file:${src.split("/").map(encodeURIComponent).join("/")}?immutable=1`, constants.SQLITE_OPEN_READONLY | constants.SQLITE_OPEN_URI)
+    : new Database(src, o.readonly ? { readonly: true, strict: true } : { readwrite: true, create: false, strict: true });
   try {
     // `verify` sees the files the connection holds: once opened, once the -wal and -shm are (a first read), once copied.
     o.verify?.();
