@@ -194,11 +194,14 @@ in
     systemd.services.mcp-agent = {
       description = "mcp agent (container control plane node agent)";
       wantedBy = [ "multi-user.target" ];
+      # /run/user/<uid> (XDG_RUNTIME_DIR) must exist before the agent starts at
+      # boot: lingering makes it, but nothing orders the two (found with a real
+      # reboot, test/ops/reboot.e2e.test.ts; install.sh writes the same drop-in).
       after = [
         "network-online.target"
         "systemd-user-sessions.service"
-      ];
-      wants = [ "network-online.target" ];
+      ] ++ lib.optional (cfg.uid != null) "user-runtime-dir@${toString cfg.uid}.service";
+      wants = [ "network-online.target" ] ++ lib.optional (cfg.uid != null) "user-runtime-dir@${toString cfg.uid}.service";
       # The listen address may appear late (a VPN interface): keep retrying.
       startLimitIntervalSec = 0;
       inherit environment;

@@ -2,7 +2,8 @@
 # Installs the mcp agent on a Debian-like node (SPEC §6.2). Idempotent: run it
 # again after an upgrade, or to repair modes; a second run changes nothing.
 # Messages go to stderr; stdout carries only `mcp agent init`'s output, whose
-# last line is the admin token (with --node/--listen on a first install).
+# last line is the admin token (with --node/--listen on a first install); the
+# token is also written to <srv-root>/mcp/admin-token (root, 0600).
 set -euo pipefail
 
 usage() {
@@ -24,7 +25,8 @@ Options:
   --unit-dir DIR     where the systemd units go (default: /etc/systemd/system)
   --node NAME        with --listen: on a first install, run `mcp agent init` as the
   --listen HOST:PORT mcp user (config, CA and certificate, registry, admin token;
-                     the token is the last line of stdout). Without them, an
+                     the token is the last line of stdout and is written to
+                     <srv-root>/mcp/admin-token, root-only). Without them, an
                      example config is left as <srv-root>/mcp/mcp-agent.toml.example.
   --no-start         do not enable or (re)start the units (systemd hosts only)
   -h, --help         this text
@@ -138,6 +140,11 @@ if [ $systemd_up = 0 ]; then
 elif ! loginctl enable-linger "$user"; then
   # logind keeps /run/user/<uid> from boot on only with lingering.
   say "warning: loginctl enable-linger $user failed: the agent needs /run/user/$uid at boot"
+elif ! systemctl start "user@$uid.service" 2>/dev/null; then
+  # Lingering starts the user's manager at boot; seen failing where pam_systemd
+  # is missing (a minimal root file system): the user's manager then never runs.
+  # The agent itself only needs /run/user/<uid> (the unit's drop-in below).
+  say "warning: user@$uid.service ($user's lingering manager) does not start: is libpam-systemd installed? (journalctl -u user@$uid)"
 fi
 if [ ! -d "/run/user/$uid" ]; then
   install -d -m 0755 /run/user
@@ -192,16 +199,48 @@ for unit in mcp-agent.service mcp-agent-backup.service mcp-agent-backup.timer; d
     changed=1; say "installed $unit_dir/$unit"
   fi
 done
+# At boot systemd started the agent before logind had made /run/user/<uid>
+# for the lingering user (nothing orders the two): the first start failed and
+# only Restart= brought the agent up, 5 s later (test/ops/reboot.e2e.test.ts).
+# user-runtime-dir@<uid> is the unit that makes the directory (lingering pulls
+# it in too); Wants= also keeps it while the agent runs. The uid is only known
+# here, and the shipped unit cannot name user-runtime-dir@@MCP_UID@ (the
+# template's Slice=user-%i.slice does not load with that placeholder), so the
+# ordering is this drop-in.
+install -d -m 0755 "$unit_dir/mcp-agent.service.d"
+if printf '%s\n' "# written by mcp scripts/install.sh: /run/user/$uid ($user's XDG_RUNTIME_DIR) exists before the agent starts" \
+    "[Unit]" "Wants=user-runtime-dir@$uid.service" "After=user-runtime-dir@$uid.service" \
+    | put "$unit_dir/mcp-agent.service.d/runtime-dir.conf" root:root 0644; then
+  changed=1; say "installed $unit_dir/mcp-agent.service.d/runtime-dir.conf"
+fi
 
 # --- the agent's config ---------------------------------------------------------------
 config="$home/mcp-agent.toml"
+token_file="$home/admin-token"
 as_mcp() { (cd / && runuser -u "$user" -- env -i HOME="$home" XDG_RUNTIME_DIR="/run/user/$uid" PATH="$agent_path" "$@"); }
 if [ -f "$config" ]; then
   # An existing setup is never touched.
   [ -z "$node" ] || say "$config exists: kept as it is (--node and --listen only apply to a first install)"
 elif [ -n "$node" ]; then
   say "running mcp agent init --node $node --listen $listen as $user"
-  as_mcp "$dest" agent init --node "$node" --listen "$listen" --dir "$home" --srv-root "$srv_root"
+  if ! init_out=$(as_mcp "$dest" agent init --node "$node" --listen "$listen" --dir "$home" --srv-root "$srv_root"); then
+    printf '%s\n' "$init_out"
+    die "mcp agent init failed (its error is above)"
+  fi
+  printf '%s\n' "$init_out"
+  # The token exists only now (the registry keeps its hash): also keep it in a
+  # file only root reads, so that it is not lost with the terminal. Only a
+  # first install gets here (an existing config skips init), so a re-run never
+  # touches it; a file left by an earlier, removed setup holds a dead token and
+  # is replaced.
+  token=${init_out##*$'\n'}
+  if [[ "$token" =~ ^[A-Za-z0-9_-]{20,}$ ]]; then
+    [ ! -e "$token_file" ] || say "replacing $token_file (the token of an earlier setup, whose config is gone)"
+    printf '%s\n' "$token" | put "$token_file" root:root 0600 || true
+    say "admin token written to $token_file (root, 0600); it is also the last line of stdout"
+  else
+    say "warning: the last line of mcp agent init's output is not a token: $token_file not written"
+  fi
 elif [ ! -f "$config.example" ]; then
   if [ -f "$repo/examples/mcp-agent.toml" ]; then
     sed -e "s|/srv/mcp|$home|g" -e "s|^srv_root = \"/srv\"|srv_root = \"$srv_root\"|" "$repo/examples/mcp-agent.toml" \

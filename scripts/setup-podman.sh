@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs and configures what mcp's tests and quick start need from Debian:
 # podman with runc, uidmap, slirp4netns, zstd, busybox-static (the test and
-# example images are built from it; there is no registry to pull from), and
-# docker-registry (a real registry on loopback for the credential tests).
+# example images are built from it; there is no registry to pull from),
+# docker-registry (a real registry on loopback for the credential tests), and
+# mmdebstrap (the Debian root file system in which test/ops/reboot.e2e.test.ts
+# boots a real systemd).
 # Idempotent. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
 need=()
-for pkg in podman runc uidmap slirp4netns zstd busybox-static docker-registry systemd nix-bin openssl; do
+for pkg in podman runc uidmap slirp4netns zstd busybox-static docker-registry systemd nix-bin openssl mmdebstrap; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 

@@ -54,7 +54,7 @@ function mcpContainers(unit: UnitFile, filter: string): Array<{ name: string; st
 
 /** What a previous run of this suite left in /srv/mcp: the agent's state (never the podman storage). */
 function removeTestState(): void {
-  for (const f of ["mcp-agent.toml", "mcp.db", "mcp.db-wal", "mcp.db-shm"]) rmSync(join(HOME, f), { force: true });
+  for (const f of ["mcp-agent.toml", "mcp.db", "mcp.db-wal", "mcp.db-shm", "admin-token"]) rmSync(join(HOME, f), { force: true });
   for (const d of ["certs", "backups"]) {
     if (existsSync(join(HOME, d))) for (const f of readdirSync(join(HOME, d))) rmSync(join(HOME, d, f), { recursive: true, force: true });
   }
