@@ -3,7 +3,8 @@ import { dirname, join } from "node:path";
 import { createMciasValidator, describeCert } from "../node/auth/index.ts";
 import { defineCommand } from "citty";
 import { createConsola, type LogObject } from "consola";
-import { checkEnvironment, createHandlers, createRegistryAuth, protectedPathsOf, renewIfDue, startAgentServer } from "../node/agent/index.ts";
+import { checkEnvironment, createDataDirs, createHandlers, createRegistryAuth, protectedPathsOf, renewIfDue, startAgentServer, type UserNamespace } from "../node/agent/index.ts";
+import { unshareArgs } from "../node/podman/unshare.ts";
 import { assertContainerAllowed, assertLayout, assertMountsNotNested, createStateGuard } from "../node/policy/index.ts";
 import type { CliIO } from "../lib/io.ts";
 import { readAgentConfig, type AgentConfig } from "../config/index.ts";
@@ -72,11 +73,17 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
   const journal = createJournal(db);
   // Deployments a killed agent left pending: closed, and the registry made to say what runs.
   await recoverInterruptedDeployments({ runtime, db, clock, log, journal });
+  // Rootless podman: the containers' files are reached inside its user namespace (podman unshare).
+  const ns: UserNamespace = {
+    rootless: io.uid !== 0,
+    wrap: (argv) => (io.uid !== 0 ? [cfg.agent.podman, ...unshareArgs(argv)] : argv),
+  };
   const deps: DeployDeps = {
     node: cfg.agent.nodeName,
     // Every container the agent creates passes the policy at that moment (deploy, rollback, put-back, start).
     runtime: guardRuntime(runtime, allow),
     allow,
+    prepare: createDataDirs({ srvRoot: cfg.agent.srvRoot, ns, timeoutMs: cfg.agent.podmanTimeoutMs }),
     db,
     journal,
     clock,
@@ -152,6 +159,7 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
     maxTransferBytes: cfg.agent.maxTransferBytes,
     maxArchiveBytes: cfg.policy.maxArchiveBytes,
     self: selfArgv(),
+    userns: ns.rootless ? ns : undefined,
     guard: createStateGuard(cfg.agent.srvRoot, protectedPaths),
   };
   const server = await startAgentServer({
@@ -220,6 +228,8 @@ export function agentCommand(io: CliIO) {
       token: () => import("../node/commands/token.ts").then((m) => m.default(io)),
       snapshot: () => import("../node/commands/snapshot.ts").then((m) => m.default(io)),
       "copy-db": () => import("../node/commands/copy-db.ts").then((m) => m.default(io)),
+      "snapshot-dir": () => import("../node/commands/data-dir.ts").then((m) => m.snapshotDir(io)),
+      "restore-dir": () => import("../node/commands/data-dir.ts").then((m) => m.restoreDir(io)),
     },
   });
 }

@@ -1,6 +1,7 @@
 import { recordOutput, recordSecret } from "./scan.ts";
 import type { Subprocess } from "bun";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chownSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { asMcp, MCP_USER } from "./rootless.ts";
 import { join } from "node:path";
 import { freePort, mcpArgv, runMcp, tempDir, waitFor, type Flavor } from "./mcp.ts";
 
@@ -55,6 +56,10 @@ export async function startTestAgent(
     flavor?: Flavor; node?: string; settings?: Record<string, Record<string, string>>; appendToml?: string;
     /** "production": the layout scripts/install.sh makes, the agent's directory `<srv>/mcp` beside the services. */
     layout?: "test" | "production";
+    /** "mcp": the agent (and its init) run as the mcp user with rootless podman, as in production (test/support/rootless.ts). */
+    user?: "root" | "mcp";
+    /** Variables the agent gets besides the unit's environment (as mcp, the environment is otherwise only the unit's). */
+    agentEnv?: Record<string, string>;
   } = {},
 ): Promise<TestAgent> {
   const flavor = opts.flavor ?? "source";
@@ -64,7 +69,15 @@ export async function startTestAgent(
   const address = `127.0.0.1:${port}`;
   const srvRoot = join(dir, "srv");
   const stateDir = opts.layout === "production" ? join(srvRoot, "mcp") : join(dir, "state");
-  const init = await runMcp(flavor, ["agent", "init", "--node", node, "--listen", address, "--dir", stateDir, "--srv-root", srvRoot]);
+  const asUser = opts.user === "mcp";
+  if (asUser) {
+    // The agent's files are mcp's, as install.sh leaves them; the CLI (root, the workstation) reads the CA.
+    chownSync(dir, MCP_USER!.uid, MCP_USER!.gid);
+    mkdirSync(srvRoot, { mode: 0o755 });
+    chownSync(srvRoot, MCP_USER!.uid, MCP_USER!.gid);
+  }
+  const initArgv = ["agent", "init", "--node", node, "--listen", address, "--dir", stateDir, "--srv-root", srvRoot];
+  const init = asUser ? await runArgv(asMcp([...mcpArgv(flavor), ...initArgv])) : await runMcp(flavor, initArgv);
   if (init.code !== 0) throw new Error(`agent init failed (${init.code}): ${init.stderr}`);
   const token = init.stdout.trimEnd().split("\n").at(-1)!;
   recordSecret(token);
@@ -80,8 +93,9 @@ export async function startTestAgent(
   const decoder = new TextDecoder();
   const spawnAgent = async () => {
     const mark = log.length;
-    proc = Bun.spawn([...mcpArgv(flavor), "agent", "--config", agentConfig], {
-      env: { ...process.env, NO_COLOR: "1" },
+    const argv = [...mcpArgv(flavor), "agent", "--config", agentConfig];
+    proc = Bun.spawn(asUser ? asMcp(argv, opts.agentEnv) : argv, {
+      env: { ...process.env, NO_COLOR: "1", ...opts.agentEnv },
       stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",
@@ -123,6 +137,13 @@ export async function startTestAgent(
       await spawnAgent();
     },
   };
+}
+
+/** Runs an argv to its end (init as mcp). */
+async function runArgv(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const p = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe", cwd: "/" });
+  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { code, stdout, stderr };
 }
 
 /** Writes a service definition file into the agent's CLI services dir. */

@@ -39,12 +39,12 @@ export async function podmanAvailable(): Promise<{ ok: true } | { ok: false; rea
   return { ok: true };
 }
 
-async function upToDate(ref: string): Promise<boolean> {
-  const out = await $`podman image inspect --format ${"{{.Comment}}"} ${ref}`.nothrow().quiet();
+async function upToDate(ref: string, podman: string[]): Promise<boolean> {
+  const out = await $`${podman} image inspect --format ${"{{.Comment}}"} ${ref}`.nothrow().quiet();
   return out.exitCode === 0 && out.stdout.toString().trim() === RECIPE;
 }
 
-async function build(ref: string, version: string): Promise<void> {
+async function build(ref: string, version: string, podman: string[]): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "mcp-test-image-"));
   try {
     const root = join(dir, "root");
@@ -57,26 +57,32 @@ async function build(ref: string, version: string): Promise<void> {
     await writeFile(join(root, "www", "index.html"), `${version}\n`);
     const tar = join(dir, "root.tar");
     await $`tar -C ${root} -cf ${tar} .`.quiet();
-    await $`podman import --quiet --message ${RECIPE} --change ${"ENV PATH=/bin"} ${tar} ${ref}`.quiet();
+    // On stdin: another user's podman (mcp's, rootless) cannot read this private directory.
+    await $`${podman} import --quiet --message ${RECIPE} --change ${"ENV PATH=/bin"} - ${ref} < ${tar}`.quiet();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-let built: Promise<{ v1: string; v2: string }> | undefined;
+const built = new Map<string, Promise<{ v1: string; v2: string }>>();
 
 /**
- * Builds `localhost/mcp-test/busybox:v1` and `:v2` unless this machine
- * already has them (from this recipe); once per process. Returns their refs.
+ * Builds `localhost/mcp-test/busybox:v1` and `:v2` unless this podman
+ * already has them (from this recipe); once per process and podman (root's
+ * by default; `podman` is an argv prefix, e.g. mcp's rootless one). Returns
+ * their refs.
  */
-export function ensureTestImages(): Promise<{ v1: string; v2: string }> {
-  built ??= (async () => {
-    for (const [version, ref] of Object.entries(TEST_IMAGES)) {
-      if (!(await upToDate(ref))) await build(ref, version);
-    }
-    return { ...TEST_IMAGES };
-  })();
-  return built;
+export function ensureTestImages(podman: string[] = ["podman"]): Promise<{ v1: string; v2: string }> {
+  const key = podman.join(" ");
+  if (!built.has(key)) {
+    built.set(key, (async () => {
+      for (const [version, ref] of Object.entries(TEST_IMAGES)) {
+        if (!(await upToDate(ref, podman))) await build(ref, version, podman);
+      }
+      return { ...TEST_IMAGES };
+    })());
+  }
+  return built.get(key)!;
 }
 
 /** A container name unique to this run: `<prefix>-<random>`, valid under mcp's name rule. */
@@ -85,11 +91,11 @@ export function uniqueName(prefix: string): string {
 }
 
 /** Removes (killing at once) every container whose name starts with prefix. */
-export async function removeContainers(prefix: string): Promise<void> {
-  const names = (await $`podman ps -a --format ${"{{.Names}}"}`.nothrow().quiet().text())
+export async function removeContainers(prefix: string, podman: string[] = ["podman"]): Promise<void> {
+  const names = (await $`${podman} ps -a --format ${"{{.Names}}"}`.nothrow().quiet().text())
     .split("\n")
     .filter((n) => n !== "" && n.startsWith(prefix));
-  if (names.length > 0) await $`podman rm -f -t 0 ${names}`.nothrow().quiet();
+  if (names.length > 0) await $`${podman} rm -f -t 0 ${names}`.nothrow().quiet();
 }
 
 /** A free port on 127.0.0.1 (one implementation, in mcp.ts). */

@@ -41,6 +41,8 @@ export type HandlerOptions = NodeFacts & {
   maxArchiveBytes?: number;
   /** How the agent runs itself (argv): snapshots copy databases in a child process (`mcp agent copy-db`). */
   self?: readonly string[];
+  /** Rootless podman: snapshots and restores run inside its user namespace (`wrap`: podman unshare). */
+  userns?: { wrap: (argv: string[]) => string[] };
 };
 
 /**
@@ -147,7 +149,7 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: H
     },
     async snapshotService(req, ctx, send) {
       assertDataDir(req.service);
-      await snapshotService({ srvRoot: facts.srvRoot, service: req.service, log: deps.log, signal: ctx.signal, self: opts?.self }, send);
+      await snapshotService({ srvRoot: facts.srvRoot, service: req.service, log: deps.log, signal: ctx.signal, self: opts?.self, userns: opts?.userns }, send);
     },
     async restoreService(header, chunks, ctx) {
       assertDataDir(header.service);
@@ -165,7 +167,8 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: H
             `stop it first (mcp stop ${header.service}), or restore with --force, which restarts it afterwards`,
           );
         }
-        result = await restoreService({ srvRoot: facts.srvRoot, service: header.service, maxBytes: maxTransferBytes, maxArchiveBytes: opts?.maxArchiveBytes }, chunks);
+        const userns = opts?.userns && opts.self ? { self: opts.self, wrap: opts.userns.wrap } : undefined;
+        result = await restoreService({ srvRoot: facts.srvRoot, service: header.service, maxBytes: maxTransferBytes, maxArchiveBytes: opts?.maxArchiveBytes, userns }, chunks);
       } finally {
         release();
       }

@@ -8,3 +8,4 @@ export { protectedPathsOf } from "./state.ts";
 export { createRegistryAuth, type PullAuth } from "./registries.ts";
 export { nodeStatus, type NodeFacts } from "./node-status.ts";
 export { createCertSource, renewIfDue, RENEW_DAYS, type CertSource } from "./tls.ts";
+export { createDataDirs, type UserNamespace } from "./datadirs.ts";

@@ -37,6 +37,8 @@ export interface DeployDeps {
    * component before anything stops; see also guardRuntime.
    */
   allow?: (service: string, spec: ComponentSpec) => void;
+  /** Makes what a component needs on the host before it runs (its missing data directories, SPEC §7.2); may throw McpError. */
+  prepare?: (service: string, spec: ComponentSpec) => Promise<void>;
 }
 
 export interface DeployRequest {
@@ -210,6 +212,12 @@ export async function replaceComponent(
     return result("failed", `container ${name} belongs to ${labelled} (labels ${LABEL_SERVICE}, ${LABEL_COMPONENT}), not ${service}/${spec.name}; it was left alone`);
   }
 
+  // Its data directories, before anything is stopped: a failure here changes nothing.
+  try {
+    await deps.prepare?.(service, spec);
+  } catch (err) {
+    return result("failed", isMcpError(err) ? err.message : `cannot prepare ${name}: ${messageOf(err)}`);
+  }
   // Step 3: record the deployment before touching containers.
   const deploymentId = beginDeployment(db, { service, component: spec.name, spec, specHash: hash, imageDigest: image.digest, version, batch: r.batch }, clock.now());
   let failure: { why: string; probe: string } | null = null;

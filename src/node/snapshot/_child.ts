@@ -19,3 +19,27 @@ export async function copyDatabaseInChild(self: readonly string[], serviceDir: s
   if (e.code && e.message) throw new McpError(e.code as McpError["code"], e.message, e.hint ?? "");
   throw new McpError("internal", `copying the database ${rel} failed (exit ${code}): ${err.trim().slice(-300)}`, "check the agent's log");
 }
+
+/**
+ * Runs one of the agent's own helpers (`mcp agent copy-db | restore-dir |
+ * snapshot-dir`) to its end and returns its stdout; its McpError, printed
+ * as JSON on stderr's last line, is thrown again here.
+ */
+export async function runChild(argv: string[]): Promise<string> {
+  const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...Bun.env, NO_COLOR: "1" } });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code === 0) return out;
+  throw childError(err, code, argv[argv.indexOf("agent") + 1] ?? "helper");
+}
+
+/** The McpError a helper printed (JSON, the last line of stderr), or an internal error naming it. */
+export function childError(stderr: string, code: number, what: string): McpError {
+  let e: { code?: string; message?: string; hint?: string } = {};
+  try {
+    e = JSON.parse(stderr.trim().split("\n").at(-1) ?? "{}");
+  } catch {
+    // not ours: said below
+  }
+  if (e.code && e.message) return new McpError(e.code as McpError["code"], e.message, e.hint ?? "");
+  return new McpError("internal", `mcp agent ${what} failed (exit ${code}): ${stderr.trim().slice(-300)}`, "check the agent's log");
+}

@@ -109,13 +109,14 @@ export function findDatabases(dir: string, o: { maxEntries?: number } = {}): str
  * (the top's too) and gives anything owned by someone else to the agent's
  * user. Throws ArchiveRefusal.
  */
-export function checkExtractedTree(top: string, maxEntries: number): void {
+export function checkExtractedTree(top: string, maxEntries: number, o: { keepOwners?: boolean } = {}): void {
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
   const links = new Map<string, string>();
   const fix = (path: Buffer, st: Stats) => {
     // Only the owner: the group may rightly be the srv root's (a setgid directory), never the archive's (--no-same-owner).
-    if (st.uid !== uid) lchownSync(path, uid, gid);
+    // Inside rootless podman's user namespace the archive's owners are the containers' ids: kept (keepOwners).
+    if (!o.keepOwners && st.uid !== uid) lchownSync(path, uid, gid);
     if (!st.isSymbolicLink() && st.mode & 0o7000) chmodSync(path, st.mode & 0o777);
   };
   fix(Buffer.from(top), lstatSync(top));

@@ -6,7 +6,7 @@ import { McpError } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/log.ts";
 import { integrityCheck } from "../store/index.ts";
 import { copyDatabase } from "./_dbcopy.ts";
-import { copyDatabaseInChild } from "./_child.ts";
+import { childError, copyDatabaseInChild } from "./_child.ts";
 import { serviceDirOf, workDir } from "./_dirs.ts";
 import { findEscapingLink, shown } from "./_paths.ts";
 import { DEFAULT_MAX_ENTRIES, scanService } from "./_walk.ts";
@@ -38,9 +38,12 @@ export async function snapshotService(
     srvRoot: string; service: string; log: Logger; signal: AbortSignal; maxEntries?: number;
     /** How the agent runs itself (argv): each database is then copied by `mcp agent copy-db` in a process of its own (see _dbcopy.ts); unset = here (tests). */
     self?: readonly string[];
+    /** Rootless podman: the whole snapshot is made by `mcp agent snapshot-dir` inside podman's user namespace (the containers' files are the agent's there). */
+    userns?: { wrap: (argv: string[]) => string[] };
   },
   send: (c: { data: Uint8Array; sha256: string; databases: string[]; warnings?: string[] }) => Promise<void>,
 ): Promise<SnapshotResult> {
+  if (o.userns && o.self) return snapshotInNamespace({ ...o, self: o.self, userns: o.userns }, send);
   const dir = serviceDirOf(o.srvRoot, o.service, true)!;
   const staging = workDir(o.srvRoot, "snapshot", o.service);
   try {
@@ -105,4 +108,31 @@ export async function snapshotService(
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * A snapshot made by `mcp agent snapshot-dir` inside podman's user namespace:
+ * its stdout is the archive, forwarded in chunks; the last line of its
+ * stderr the result (JSON), or its McpError.
+ */
+async function snapshotInNamespace(
+  o: { srvRoot: string; service: string; signal: AbortSignal; self: readonly string[]; userns: { wrap: (argv: string[]) => string[] } },
+  send: (c: { data: Uint8Array; sha256: string; databases: string[]; warnings?: string[] }) => Promise<void>,
+): Promise<SnapshotResult> {
+  const proc = Bun.spawn(o.userns.wrap([...o.self, "agent", "snapshot-dir", o.srvRoot, o.service]), { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...Bun.env, NO_COLOR: "1" } });
+  const kill = () => proc.kill("SIGTERM");
+  o.signal.addEventListener("abort", kill, { once: true });
+  const stderr = new Response(proc.stderr).text();
+  try {
+    for await (const chunk of proc.stdout) await send({ data: chunk, sha256: "", databases: [] });
+  } finally {
+    o.signal.removeEventListener("abort", kill);
+  }
+  const code = await proc.exited;
+  if (o.signal.aborted) throw new McpError("aborted", "the snapshot was cancelled");
+  const err = await stderr;
+  if (code !== 0) throw childError(err, code, "snapshot-dir");
+  const r = JSON.parse(err.trim().split("\n").at(-1)!) as SnapshotResult & { warnings: string[] };
+  await send({ data: new Uint8Array(0), sha256: r.sha256, databases: r.databases, warnings: r.warnings });
+  return { size: r.size, sha256: r.sha256, databases: r.databases };
 }

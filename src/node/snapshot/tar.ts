@@ -40,8 +40,9 @@ export function createArgs(serviceDir: string, stagingDir: string, copies: strin
  * names with `..`, and creates symlinks that point outside as placeholders
  * until the end, so nothing is written through them.
  */
-export function extractArgs(archive: string, into: string): string[] {
-  return ["--zstd", "-x", "-f", archive, "-C", into, "--no-same-owner", "--no-xattrs", "--no-acls", "--no-selinux"];
+export function extractArgs(archive: string, into: string, o: { keepOwners?: boolean } = {}): string[] {
+  // The archive's owners only inside rootless podman's user namespace: there they are the containers' own ids.
+  return ["--zstd", "-x", "-f", archive, "-C", into, o.keepOwners ? "--same-owner" : "--no-same-owner", "--numeric-owner", "--no-xattrs", "--no-acls", "--no-selinux"];
 }
 
 /**
