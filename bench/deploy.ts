@@ -13,11 +13,12 @@
 //     deadline (retries × (interval + timeout)) + 5 s.
 // Writes bench/results/deploy-<timestamp>.json and prints a summary.
 import { $, type Subprocess } from "bun";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startTestAgent, writeServiceDef, type TestAgent } from "../test/support/agent.ts";
 import { ensureTestImages, removeContainers, SLEEP_CMD, TEST_IMAGES } from "../test/support/image.ts";
-import { ensureBinary, ROOT, tempDir, waitFor } from "../test/support/mcp.ts";
+import { ensureBinary, tempDir, waitFor } from "../test/support/mcp.ts";
+import { median, percentile, round, timed, writeResult } from "./_stats.ts";
 
 const quick = process.argv.includes("--quick");
 const RUNS = quick ? 5 : 20;
@@ -27,18 +28,6 @@ const BAD = "benchbad";
 const PROJECT = "mcpbench";
 const HEALTH = { intervalMs: 1000, timeoutMs: 1000, retries: 3 };
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-const median = (xs: number[]) => pct(xs, 50);
-const round = (x: number) => Math.round(x * 10) / 10;
-
-async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
-  const t = performance.now();
-  const v = await fn();
-  return [performance.now() - t, v];
-}
 
 function serviceText(image: string, cmd: string[], health = "", name = SVC, components = ["a", "b", "c"]): string {
   return `name = "${name}"\nnode = "local"\n\n${components
@@ -88,9 +77,9 @@ async function main(): Promise<void> {
     }
     const noop = {
       runs: RUNS,
-      mcp_ms: { median: round(median(mcpMs)), p95: round(pct(mcpMs, 95)), all: mcpMs.map(round) },
-      compose_ms: { median: round(median(composeMs)), p95: round(pct(composeMs, 95)), all: composeMs.map(round) },
-      ratio: round((median(mcpMs) / median(composeMs)) * 100) / 100,
+      mcp_ms: { median: round(median(mcpMs)), p95: round(percentile(mcpMs, 95)), all: mcpMs.map(round) },
+      compose_ms: { median: round(median(composeMs)), p95: round(percentile(composeMs, 95)), all: composeMs.map(round) },
+      ratio: round(median(mcpMs) / median(composeMs), 2),
       target_ratio: 0.2,
     };
     console.log(`no-op redeploy, 3 components: mcp ${noop.mcp_ms.median} ms vs docker-compose ${noop.compose_ms.median} ms, ratio ${noop.ratio}`);
@@ -129,9 +118,7 @@ async function main(): Promise<void> {
     const podmanVersion = (await $`podman version --format ${"{{.Client.Version}}"}`.text()).trim();
     const composeVersion = (await $`docker-compose version --short`.nothrow().text()).trim();
     const result = { bench: "deploy", at: new Date().toISOString(), quick, podman: podmanVersion, docker_compose: composeVersion, noop, bad_deploys: badDeploys, health_deadline_ms: deadlineMs };
-    mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-    const out = join(ROOT, "bench/results", `deploy-${result.at.replace(/[:.]/g, "-")}.json`);
-    writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+    const out = writeResult("deploy", result.at, result);
     console.log(`written: ${out}`);
   } finally {
     await compose("down");

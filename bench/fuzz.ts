@@ -17,7 +17,7 @@
 //    temporary file of a push or restore is left.
 // The same seed gives the same inputs. Writes bench/results/fuzz-<timestamp>.json.
 import { $ } from "bun";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { listRpcMethods } from "../src/rpc/index.ts";
 import { startTestAgent } from "../test/support/agent.ts";
@@ -25,19 +25,12 @@ import {
   agentHealth, agentStartedAt, fuzzRpcs, fuzzToml, INPUT_KINDS, MUTATIONS, RPC_CASES, type InputKind, type RpcTarget, type TomlFuzzStats,
 } from "../test/support/fuzz.ts";
 import { podmanAvailable, uniqueName } from "../test/support/image.ts";
-import { ROOT, tempDir } from "../test/support/mcp.ts";
+import { tempDir } from "../test/support/mcp.ts";
+import { numberFlag, writeResult } from "./_stats.ts";
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isSafeInteger(v) || v < 0) throw new Error(`${name} needs a whole number`);
-  return v;
-}
-
-const SEED = arg("--seed", 1);
-const TRIALS = arg("--trials", 10_000);
-const RPC_PER_METHOD = arg("--rpc-per-method", 200);
+const SEED = numberFlag("--seed", 1);
+const TRIALS = numberFlag("--trials", 10_000);
+const RPC_PER_METHOD = numberFlag("--rpc-per-method", 200);
 const NO_RPC = process.argv.includes("--no-rpc");
 
 async function tomlPart(dir: string): Promise<Record<InputKind, TomlFuzzStats & { runMs: number }>> {
@@ -115,9 +108,7 @@ async function main(): Promise<void> {
     rpc,
     failures,
   };
-  mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-  const file = join(ROOT, "bench/results", `fuzz-${at.replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  const file = writeResult("fuzz", at, result);
   console.log(`${failures === 0 ? "no failures" : `${failures} FAILURES`}; wrote ${file}`);
   if (failures > 0 || (rpc as { healthy?: boolean }).healthy === false) process.exitCode = 1;
 }

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { startTestAgent, writeServiceDef, type TestAgent } from "../test/support/agent.ts";
 import { ensureTestImages, removeContainers, SLEEP_CMD, TEST_IMAGES } from "../test/support/image.ts";
 import { ensureBinary, ROOT, waitFor } from "../test/support/mcp.ts";
+import { median, percentile, writeResult } from "./_stats.ts";
 
 const quick = process.argv.includes("--quick");
 const IDLE_MS = quick ? 10_000 : 60_000;
@@ -21,11 +22,6 @@ const PER_SERVICE = 10;
 const TICKS = 100; // USER_HZ on Linux
 
 const ms = (ns: bigint | number) => Number(ns) / 1e6;
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-const median = (xs: number[]) => pct(xs, 50);
 
 function cpuTicks(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
@@ -132,7 +128,7 @@ async function main() {
           await $`podman start ${name}`.quiet();
           await waitFor(() => readFileSync(alertLog, "utf8").includes(`${svc}/c${i % PER_SERVICE} recovered`), "recovery", 15_000);
         }
-        results.drift_latency = { trials: lat.length, p50_ms: Math.round(pct(lat, 50)), p95_ms: Math.round(pct(lat, 95)), max_ms: Math.round(Math.max(...lat)), all_ms: lat.map(Math.round) };
+        results.drift_latency = { trials: lat.length, p50_ms: Math.round(percentile(lat, 50)), p95_ms: Math.round(percentile(lat, 95)), max_ms: Math.round(Math.max(...lat)), all_ms: lat.map(Math.round) };
         console.error("drift latency:", results.drift_latency);
       }
     }
@@ -141,8 +137,7 @@ async function main() {
     await agent.stop();
     await removeContainers(`${PREFIX}-`);
   }
-  const out = join(ROOT, `bench/results/monitor-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-  writeFileSync(out, JSON.stringify(results, null, 2) + "\n");
+  const out = writeResult("monitor", new Date().toISOString(), results);
   console.log(JSON.stringify(results, null, 2));
   console.error(`written to ${out}`);
 }

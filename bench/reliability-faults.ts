@@ -30,20 +30,15 @@ import { join } from "node:path";
 import { startTestAgent, writeServiceDef, type TestAgent } from "../test/support/agent.ts";
 import { podmanAvailable } from "../test/support/image.ts";
 import { fillDisk, freeBytes, leftovers, treeDigest } from "../test/support/disk.ts";
-import { ensureBinary, ROOT, tempDir } from "../test/support/mcp.ts";
+import { ensureBinary, tempDir } from "../test/support/mcp.ts";
+import { numberFlag, round, writeResult } from "./_stats.ts";
 import {
   HUNG_CALL_S, HUNG_SCENARIOS, HUNG_STOP_S, hungTrial, latencySummary, resetHungService, sampleStatus, startHungHarness, STATUS_LIMITS,
   type HungTrial,
 } from "../test/support/podman-standin.ts";
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v < 0) throw new Error(`${name}: a whole number, please`);
-  return v;
-}
-const HUNG_TRIALS = flag("--hung", 20);
-const DISK_TRIALS = flag("--disk", 10);
+const HUNG_TRIALS = numberFlag("--hung", 20);
+const DISK_TRIALS = numberFlag("--disk", 10);
 
 // ---------------------------------------------------------------------------
 // Hung podman
@@ -237,13 +232,11 @@ async function main(): Promise<void> {
   const result = {
     bench: "reliability-faults",
     at,
-    machine: { cpus: cpus().length, load1_at_end: Math.round(loadavg()[0]! * 100) / 100, bun: Bun.version, podman: (await $`podman version --format {{.Client.Version}}`.text()).trim() },
+    machine: { cpus: cpus().length, load1_at_end: round(loadavg()[0]!, 2), bun: Bun.version, podman: (await $`podman version --format {{.Client.Version}}`.text()).trim() },
     hung_podman: hung,
     full_disk: disk,
   };
-  mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-  const file = join(ROOT, "bench/results", `faults-${at.replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  const file = writeResult("faults", at, result);
   console.log(file);
   if ("trials" in hung) {
     const w = hung.while_hung_ms;

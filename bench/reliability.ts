@@ -6,12 +6,10 @@
 //     last podman verb before the kill is recorded), restart, checks;
 //  5. 200 concurrent ListServices (10 rounds) during 10 concurrent deploys;
 //  6. an agent restart with 100 running containers.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { startTestAgent } from "../test/support/agent.ts";
 import { ensureTestImages, removeContainers } from "../test/support/image.ts";
-import { ROOT } from "../test/support/mcp.ts";
 import { crashTrial, deployDuration, loadTrial, restartTrial, type CrashTrial } from "../test/support/reliability.ts";
+import { writeResult } from "./_stats.ts";
 
 const quick = process.argv.includes("--quick");
 const seedArg = process.argv.indexOf("--seed");
@@ -51,9 +49,7 @@ async function main(): Promise<void> {
       load: { ...load, readErrors: load.readErrors.slice(0, 5), deployErrors: load.deployErrors.slice(0, 5) },
       restart: { ...restart, target_ms: 2000 },
     };
-    mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-    const file = join(ROOT, "bench/results", `reliability-${result.at.replace(/[:.]/g, "-")}.json`);
-    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    const file = writeResult("reliability", result.at, result);
     console.log(`written: ${file}`);
   } finally {
     await agent.stop();

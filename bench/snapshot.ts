@@ -14,14 +14,14 @@ import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startTestAgent, writeServiceDef } from "../test/support/agent.ts";
 import { TEST_IMAGES } from "../test/support/image.ts";
-import { ensureBinary, ROOT, tempDir } from "../test/support/mcp.ts";
+import { ensureBinary, tempDir } from "../test/support/mcp.ts";
+import { mapValues, median, round, writeResult } from "./_stats.ts";
 
 const quick = process.argv.includes("--quick");
 const RUNS = quick ? 2 : 5;
 const DB_MB = quick ? 40 : 150;
 const FILES_MB = quick ? 10 : 50;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Text that compresses like real data (words from a small vocabulary), not like zeros or noise. */
 function prose(bytes: number, seed: number): string {
@@ -90,14 +90,12 @@ async function main(): Promise<void> {
     const result = {
       bench: "snapshot", at: new Date().toISOString(), quick, runs: RUNS, directory_bytes: size,
       median_ms: { by_hand: Math.round(m.by_hand), mcp: Math.round(m.mcp) },
-      all_ms: Object.fromEntries(Object.entries(t).map(([k, xs]) => [k, xs.map(Math.round)])),
+      all_ms: mapValues(t, (xs) => xs.map(Math.round)),
       archive_bytes: sizes,
-      ratio: Math.round((m.mcp / m.by_hand) * 100) / 100,
+      ratio: round(m.mcp / m.by_hand, 2),
       target_ratio: 1.3,
     };
-    mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-    const file = join(ROOT, "bench/results", `snapshot-${result.at.replace(/[:.]/g, "-")}.json`);
-    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    const file = writeResult("snapshot", result.at, result);
     console.log(`snapshot of ${Math.round(size / 1e6)} MB: mcp ${result.median_ms.mcp} ms vs VACUUM INTO + tar --zstd by hand ${result.median_ms.by_hand} ms: ratio ${result.ratio} (target ≤ 1.3)`);
     console.log(`written: ${file}`);
   } finally {

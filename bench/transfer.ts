@@ -15,20 +15,19 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startTestAgent, writeServiceDef } from "../test/support/agent.ts";
 import { TEST_IMAGES } from "../test/support/image.ts";
-import { ensureBinary, freePort, ROOT, tempDir, waitFor } from "../test/support/mcp.ts";
+import { ensureBinary, freePort, tempDir, waitFor } from "../test/support/mcp.ts";
+import { mapValues, median, round, timed, writeResult } from "./_stats.ts";
 
 const quick = process.argv.includes("--quick");
 const SIZE = quick ? 256 << 20 : 1 << 30;
 const RUNS = quick ? 2 : 3;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mibps = (ms: number) => Math.round((SIZE / (1 << 20)) / (ms / 1000));
-const round2 = (x: number) => Math.round(x * 100) / 100;
+const round2 = (x: number) => round(x, 2);
 
-async function timed(what: string, fn: () => Promise<{ exitCode?: number; code?: number; stderr?: unknown }>): Promise<number> {
-  const t = performance.now();
-  const r = await fn();
-  const ms = performance.now() - t;
+/** How long fn took (ms); a run that failed throws. */
+async function timedOk(what: string, fn: () => Promise<{ exitCode?: number; code?: number; stderr?: unknown }>): Promise<number> {
+  const [ms, r] = await timed(fn);
   const code = r.exitCode ?? r.code ?? 0;
   if (code !== 0) throw new Error(`${what} failed (${code}): ${String(r.stderr)}`);
   return ms;
@@ -68,34 +67,32 @@ async function main(): Promise<void> {
       const dst = join(dir, `dst-${i}`);
       mkdirSync(dst);
       await $`sync`;
-      t.cp!.push(await timed("cp", () => $`cp ${src} ${join(dst, "cp.bin")}`.nothrow().quiet()));
+      t.cp!.push(await timedOk("cp", () => $`cp ${src} ${join(dst, "cp.bin")}`.nothrow().quiet()));
       await $`sync`;
-      t.scp_push!.push(await timed("scp push", () => $`scp ${ssh} ${src} ${`root@127.0.0.1:${join(dst, "scp.bin")}`}`.nothrow().quiet()));
+      t.scp_push!.push(await timedOk("scp push", () => $`scp ${ssh} ${src} ${`root@127.0.0.1:${join(dst, "scp.bin")}`}`.nothrow().quiet()));
       await $`sync`;
-      t.scp_pull!.push(await timed("scp pull", () => $`scp ${ssh} ${`root@127.0.0.1:${join(dst, "scp.bin")}`} ${join(dst, "scp-back.bin")}`.nothrow().quiet()));
+      t.scp_pull!.push(await timedOk("scp pull", () => $`scp ${ssh} ${`root@127.0.0.1:${join(dst, "scp.bin")}`} ${join(dst, "scp-back.bin")}`.nothrow().quiet()));
       await $`sync`;
-      t.mcp_push!.push(await timed("mcp push", () => agent.cli(["push", src, "bench", "big.bin"])));
+      t.mcp_push!.push(await timedOk("mcp push", () => agent.cli(["push", src, "bench", "big.bin"])));
       await $`sync`;
-      t.mcp_pull!.push(await timed("mcp pull", () => agent.cli(["pull", "bench", "big.bin", join(dst, "mcp-back.bin")])));
+      t.mcp_pull!.push(await timedOk("mcp pull", () => agent.cli(["pull", "bench", "big.bin", join(dst, "mcp-back.bin")])));
       const same = (await $`cmp ${src} ${join(dst, "mcp-back.bin")}`.nothrow().quiet()).exitCode === 0;
       if (!same) throw new Error("the pulled file differs from the source");
       rmSync(dst, { recursive: true, force: true });
     }
-    const m = Object.fromEntries(Object.entries(t).map(([k, xs]) => [k, median(xs)]));
+    const m = mapValues(t, median);
     const result = {
       bench: "transfer", at: new Date().toISOString(), quick, bytes: SIZE, runs: RUNS,
-      median_ms: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Math.round(v)])),
-      mib_per_s: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, mibps(v)])),
-      all_ms: Object.fromEntries(Object.entries(t).map(([k, xs]) => [k, xs.map(Math.round)])),
+      median_ms: mapValues(m, Math.round),
+      mib_per_s: mapValues(m, mibps),
+      all_ms: mapValues(t, (xs) => xs.map(Math.round)),
       // Speed relative to scp (higher is better): scp time / mcp time.
       push_vs_scp: round2(m.scp_push! / m.mcp_push!),
       pull_vs_scp: round2(m.scp_pull! / m.mcp_pull!),
       push_vs_cp: round2(m.cp! / m.mcp_push!),
       target_vs_scp: 1.0,
     };
-    mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-    const out = join(ROOT, "bench/results", `transfer-${result.at.replace(/[:.]/g, "-")}.json`);
-    writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+    const out = writeResult("transfer", result.at, result);
     console.log(`${SIZE >> 20} MiB: cp ${result.mib_per_s.cp} MiB/s; scp push ${result.mib_per_s.scp_push}, pull ${result.mib_per_s.scp_pull}; mcp push ${result.mib_per_s.mcp_push}, pull ${result.mib_per_s.mcp_pull} MiB/s`);
     console.log(`mcp vs scp: push ${result.push_vs_scp}×, pull ${result.pull_vs_scp}× (target ≥ 1.0)`);
     console.log(`written: ${out}`);

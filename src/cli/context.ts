@@ -12,6 +12,9 @@ export const commonArgs = {
   config: { type: "string", description: "CLI config file (default: $XDG_CONFIG_HOME/mcp/mcp.toml or ~/.config/mcp/mcp.toml)", valueHint: "path" },
 } as const;
 
+/** The service a command acts on, as its first positional argument. */
+export const serviceArg = { service: { type: "positional", description: "the service name", required: true } } as const;
+
 /** The --json flag of read commands. */
 export const jsonArg = { json: { type: "boolean", description: "print JSON instead of a table" } } as const;
 
@@ -21,11 +24,15 @@ export async function loadConfig(io: CliIO, configArg: string | undefined): Prom
   return readCliConfig(path, { home: io.env.HOME ?? "" });
 }
 
-/** Where a node's token lives: the node's token_path, else `<config dir>/tokens/<node>` when it exists, else [auth] token_path. */
+/** A node's own token file: its token_path, else `<config dir>/tokens/<node>` (where `mcp login --node` writes). */
+export function nodeTokenPath(cfg: CliConfig, node: NodeConfig): string {
+  return node.tokenPath || join(cfg.configDir, "tokens", node.name);
+}
+
+/** Where a node's token lives: the node's own token file when it exists (or is named by token_path), else [auth] token_path. */
 export function tokenPathFor(cfg: CliConfig, node: NodeConfig): string {
-  if (node.tokenPath) return node.tokenPath;
-  const perNode = join(cfg.configDir, "tokens", node.name);
-  return existsSync(perNode) ? perNode : cfg.auth.tokenPath;
+  const own = nodeTokenPath(cfg, node);
+  return (node.tokenPath || existsSync(own)) ? own : cfg.auth.tokenPath;
 }
 
 function readToken(cfg: CliConfig, node: NodeConfig): string {

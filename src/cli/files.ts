@@ -27,7 +27,7 @@ export async function withLocalFile<T>(path: string, what: string, fn: (fd: numb
 /** Bytes per message of a push or restore: big messages keep the per-message work small. */
 const CHUNK_BYTES = 256 << 10;
 
-/** Reads a local file in 4 MiB chunks (the CLI side of a push). */
+/** Reads a local file in chunks of CHUNK_BYTES (256 KiB), one message each (the CLI side of a push). */
 export async function* readChunks(fd: number, onRead: (bytes: number) => void): AsyncGenerator<Uint8Array> {
   let total = 0;
   for (;;) {

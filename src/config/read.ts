@@ -1,5 +1,4 @@
-import { readFile } from "node:fs/promises";
-import { decodeUtf8 } from "../lib/text.ts";
+import { readTextFile } from "../lib/text.ts";
 import { isAbsolute, join } from "node:path";
 import { McpError } from "../lib/errors.ts";
 import { parseAgentConfig, type AgentConfig, type AgentConfigOptions } from "./agent-parse.ts";
@@ -25,15 +24,8 @@ export function defaultCliConfigPath(env: Record<string, string | undefined>): s
  * be read, or that is invalid, throws invalid_argument.
  */
 export async function readCliConfig(path: string, opts: CliConfigOptions): Promise<CliConfig> {
-  let text: string;
-  try {
-    text = decodeUtf8(await readFile(path), path);
-  } catch (err) {
-    if (err instanceof McpError) throw err; // invalid UTF-8, located
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return { ...parseCliConfig("", path, opts), exists: false };
-    throw new McpError("invalid_argument", `${path}: cannot read the CLI config (${code ?? "error"})`, "check the file's permissions, or pass --config <path>", { cause: err });
-  }
+  const text = await readTextFile(path, "check the file's permissions, or pass --config <path>", "CLI config");
+  if (text === null) return { ...parseCliConfig("", path, opts), exists: false };
   return parseCliConfig(text, path, opts);
 }
 
@@ -43,14 +35,7 @@ export async function readCliConfig(path: string, opts: CliConfigOptions): Promi
  * `mcp agent init` or pass --config.
  */
 export async function readAgentConfig(path: string, opts: AgentConfigOptions): Promise<AgentConfig> {
-  let text: string;
-  try {
-    text = decodeUtf8(await readFile(path), path);
-  } catch (err) {
-    if (err instanceof McpError) throw err; // invalid UTF-8, located
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new McpError("invalid_argument", `${path}: no such file`, "run mcp agent init, or pass --config <path>", { cause: err });
-    throw new McpError("invalid_argument", `${path}: cannot read the agent config (${code ?? "error"})`, "check the file's owner and permissions", { cause: err });
-  }
+  const text = await readTextFile(path, "check the file's owner and permissions", "agent config");
+  if (text === null) throw new McpError("invalid_argument", `${path}: no such file`, "run mcp agent init, or pass --config <path>");
   return parseAgentConfig(text, path, opts);
 }

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { McpError } from "./errors.ts";
 
 const strict = new TextDecoder("utf-8", { fatal: true });
@@ -30,6 +31,23 @@ export function decodeUtf8(bytes: Uint8Array, source: string): string {
 
 /** Control characters (C0, DEL, C1): what a terminal may act on instead of showing. */
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * A UTF-8 text file (a config, a definition), or null when it does not
+ * exist. Invalid UTF-8 throws invalid_argument located by decodeUtf8; any
+ * other failure to read throws invalid_argument `<path>: cannot read
+ * [the <what>] (<errno code>)` with `hint`.
+ */
+export async function readTextFile(path: string, hint: string, what = ""): Promise<string | null> {
+  try {
+    return decodeUtf8(await readFile(path), path);
+  } catch (err) {
+    if (err instanceof McpError) throw err; // invalid UTF-8, located
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return null;
+    throw new McpError("invalid_argument", `${path}: cannot read${what ? ` the ${what}` : ""} (${code ?? "error"})`, hint, { cause: err });
+  }
+}
 
 /**
  * A string safe to print on a terminal (SPEC §7.1): every control character

@@ -1,6 +1,7 @@
 import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import http2 from "node:http2";
 import { McpError } from "../lib/errors.ts";
+import { writeWithBackpressure } from "./_streams.ts";
 import { methodDesc, SERVICE_NAME } from "./service.ts";
 import { fromConnectError, fromStatus, GRPC, HINT_KEY } from "./status.ts";
 
@@ -171,17 +172,7 @@ export function createH2Transport(o: H2Options): H2Transport {
               prefix.writeUInt8(0, 0);
               prefix.writeUInt32BE(body.length, 1);
               stream.write(prefix);
-              if (!stream.write(body)) {
-                await new Promise<void>((r) => {
-                  const done = () => {
-                    stream.off("drain", done);
-                    stream.off("close", done);
-                    r();
-                  };
-                  stream.on("drain", done);
-                  stream.on("close", done);
-                });
-              }
+              await writeWithBackpressure(stream, body);
             }
             if (!settled) stream.end();
           })().catch((err) => {

@@ -8,26 +8,24 @@ import type {
 
 type Keep = (service: string) => boolean;
 type Filter<M> = (msg: M, keep: Keep) => M | null;
+/** Per list field of a message: the service an entry belongs to. */
+type ServiceOf<M> = { [K in keyof M]?: M[K] extends readonly (infer E)[] ? (entry: E) => string : never };
+
+/** A filter that keeps, in each named list of a message, the entries of the caller's services. */
+function keepEntries<M>(lists: ServiceOf<M>): Filter<M> {
+  return (m, keep) => {
+    for (const [field, serviceOf] of Object.entries(lists) as [keyof M, (entry: unknown) => string][]) {
+      m[field] = (m[field] as unknown[]).filter((e) => keep(serviceOf(e))) as M[keyof M];
+    }
+    return m;
+  };
+}
 
 const filters = {
-  ListServices: ((m, keep) => {
-    m.services = m.services.filter((s) => keep(s.name));
-    return m;
-  }) as Filter<ListServicesResponse>,
-  LiveCheck: ((m, keep) => {
-    m.components = m.components.filter((c) => keep(c.service));
-    return m;
-  }) as Filter<LiveCheckResponse>,
-  GetServiceStatus: ((m, keep) => {
-    m.components = m.components.filter((c) => keep(c.service));
-    m.events = m.events.filter((e) => keep(e.service));
-    m.history = m.history.filter((d) => keep(d.service));
-    return m;
-  }) as Filter<GetServiceStatusResponse>,
-  SyncDesiredState: ((m, keep) => {
-    m.changes = m.changes.filter((c) => keep(c.service));
-    return m;
-  }) as Filter<SyncDesiredStateResponse>,
+  ListServices: keepEntries<ListServicesResponse>({ services: (s) => s.name }),
+  LiveCheck: keepEntries<LiveCheckResponse>({ components: (c) => c.service }),
+  GetServiceStatus: keepEntries<GetServiceStatusResponse>({ components: (c) => c.service, events: (e) => e.service, history: (d) => d.service }),
+  SyncDesiredState: keepEntries<SyncDesiredStateResponse>({ changes: (c) => c.service }),
   // One event per message: out of scope (or node-wide) ones are not sent at all.
   WatchEvents: ((m, keep) => (m.event && keep(m.event.service) ? m : null)) as Filter<WatchEventsResponse>,
 };

@@ -8,6 +8,7 @@ import {
 import { assertInScope } from "./scope.ts";
 import { McpError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
+import type { AuditRecord } from "../model/index.ts";
 import type { AgentApi, CallContext } from "./api.ts";
 import {
   componentRecordToProto, deploymentToProto, eventToProto, resultToProto, serviceDefFromProto, serviceRecordToProto,
@@ -16,20 +17,13 @@ import { grpcServiceDefinition, listRpcMethods } from "./service.ts";
 import { toServiceError } from "./_server-status.ts";
 import { listen, widenFlowControl } from "./_flow.ts";
 import { checkFirstMessage, scopeAnswer } from "./_scope.ts";
-import { readStream, writeWithBackpressure } from "./_streams.ts";
+import { readStream, splitHeader, writeWithBackpressure } from "./_streams.ts";
 import { GRPC, statusName } from "./status.ts";
 
 export { listen };
 
-/** One audited call. */
-export interface AuditEntry {
-  time: number;
-  method: string;
-  identity: string;
-  peer: string;
-  outcome: string;
-  durationMs: number;
-}
+/** One audited call: an audit record before the registry gives it an id. */
+export type AuditEntry = Omit<AuditRecord, "id">;
 
 /** Who is calling: a token's name and role, and the services it may act on (empty = every service). */
 export interface Caller {
@@ -77,8 +71,14 @@ function bearer(md: grpc.Metadata): string | null {
  */
 export function createRpcServer(opts: RpcServerOptions): grpc.Server {
   const server = new grpc.Server({ "grpc.max_receive_message_length": 8 * 1024 * 1024 });
-  widenFlowControl(server);
   const { api, log } = opts;
+  const untuned = widenFlowControl(server);
+  if (untuned.length > 0) {
+    log.warn("HTTP/2 flow control not tuned: this grpc-js lacks the private fields mcp sets; transfers will be slower", {
+      missing: untuned.join(","),
+      hint: "run the grpc-js version package.json pins (see docs/DECISIONS.md)",
+    });
+  }
 
   /**
    * Audits a call and returns the status to send and how long to hold it
@@ -212,15 +212,8 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
       });
     }),
     PushFile: clientStream<PushFileRequest, unknown>("PushFile", async (messages, ctx) => {
-      const it = messages[Symbol.asyncIterator]();
-      const first = await it.next();
-      if (first.done) throw new McpError("invalid_argument", "the push carried no message", "send a header first");
-      const head = first.value;
-      async function* chunks() {
-        yield { data: head.data, sha256: head.sha256 };
-        for (let n = await it.next(); !n.done; n = await it.next()) yield { data: n.value.data, sha256: n.value.sha256 };
-      }
-      const r = await api.pushFile({ service: head.service, path: head.path, mode: head.mode }, chunks(), ctx);
+      const { head, chunks } = await splitHeader(messages, "push");
+      const r = await api.pushFile({ service: head.service, path: head.path, mode: head.mode }, chunks, ctx);
       return create(PushFileResponseSchema, { size: BigInt(r.size), sha256: r.sha256, mode: r.mode });
     }),
     Logs: serverStream<LogsRequest, unknown>("Logs", (req, ctx, write) =>
@@ -229,15 +222,8 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
     SnapshotService: serverStream<SnapshotServiceRequest, unknown>("SnapshotService", (req, ctx, write) =>
       api.snapshotService({ service: req.service }, ctx, (c) => write(create(SnapshotServiceResponseSchema, c)))),
     RestoreService: clientStream<RestoreServiceRequest, unknown>("RestoreService", async (messages, ctx) => {
-      const it = messages[Symbol.asyncIterator]();
-      const first = await it.next();
-      if (first.done) throw new McpError("invalid_argument", "the restore carried no message", "send a header first");
-      const head = first.value;
-      async function* chunks() {
-        yield { data: head.data, sha256: head.sha256 };
-        for (let n = await it.next(); !n.done; n = await it.next()) yield { data: n.value.data, sha256: n.value.sha256 };
-      }
-      const r = await api.restoreService({ service: head.service, force: head.force }, chunks(), ctx);
+      const { head, chunks } = await splitHeader(messages, "restore");
+      const r = await api.restoreService({ service: head.service, force: head.force }, chunks, ctx);
       return create(RestoreServiceResponseSchema, { size: BigInt(r.size), databases: r.databases, restarted: r.restarted });
     }),
     PullFile: serverStream<PullFileRequest, unknown>("PullFile", (req, ctx, write) =>

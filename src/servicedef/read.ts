@@ -1,5 +1,5 @@
-import { readdir, readFile } from "node:fs/promises";
-import { decodeUtf8 } from "../lib/text.ts";
+import { readdir } from "node:fs/promises";
+import { readTextFile } from "../lib/text.ts";
 import { basename, join } from "node:path";
 import { writeFileAtomic } from "../config/index.ts";
 import { McpError } from "../lib/errors.ts";
@@ -26,7 +26,7 @@ export function serviceDefPath(dir: string, name: string): string {
  * errors of parseServiceDef.
  */
 export async function readServiceDef(path: string): Promise<ParsedServiceDef> {
-  const text = await readText(path);
+  const text = await readTextFile(path, "check the file's permissions");
   if (text === null) throw new McpError("invalid_argument", `${path}: no such file`, "check the path");
   return parseServiceDef(text, path, path.endsWith(".toml") ? { expectName: basename(path, ".toml") } : {});
 }
@@ -38,7 +38,7 @@ export async function readServiceDef(path: string): Promise<ParsedServiceDef> {
  */
 export async function loadServiceDef(dir: string, name: string): Promise<ParsedServiceDef> {
   const path = serviceDefPath(dir, name);
-  if ((await readText(path)) === null) {
+  if ((await readTextFile(path, "check the file's permissions")) === null) {
     throw new McpError("invalid_argument", `no definition for service ${JSON.stringify(name)} in ${dir}`, `create ${path}`);
   }
   return readServiceDef(path);
@@ -78,21 +78,10 @@ export async function readServiceDefs(dir: string): Promise<{ defs: ServiceDef[]
  * when the file already says so.
  */
 export async function setActiveInFile(path: string, active: boolean): Promise<{ changed: boolean }> {
-  const text = await readText(path);
+  const text = await readTextFile(path, "check the file's permissions");
   if (text === null) throw new McpError("invalid_argument", `${path}: no such file`, "check the path");
   const out = setActive(text, active, path);
   if (out === text) return { changed: false };
   await writeFileAtomic(path, out);
   return { changed: true };
-}
-
-async function readText(path: string): Promise<string | null> {
-  try {
-    return decodeUtf8(await readFile(path), path);
-  } catch (err) {
-    if (err instanceof McpError) throw err; // invalid UTF-8, located
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return null;
-    throw new McpError("invalid_argument", `${path}: cannot read (${code ?? "error"})`, "check the file's permissions", { cause: err });
-  }
 }

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { readServiceDefs } from "../../servicedef/index.ts";
-import { commonArgs, connect, jsonArg, loadConfig, nodeArg, nodeForService } from "../context.ts";
+import { commonArgs, connect, jsonArg, loadConfig, nodeArg, nodeForService, serviceArg } from "../context.ts";
 import type { CliIO } from "../../lib/io.ts";
 import { note, paintState, printJson, renderTable } from "../../lib/output.ts";
 
@@ -11,7 +11,7 @@ export default (io: CliIO) =>
       description: "Take a service's existing containers (by mcp labels, else named <service> or <service>-<component>) into the registry; they are not touched",
     },
     args: {
-      service: { type: "positional", description: "the service name", required: true },
+      ...serviceArg,
       ...nodeArg,
       ...commonArgs,
       ...jsonArg,

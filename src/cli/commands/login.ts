@@ -1,11 +1,11 @@
 import { defineCommand } from "citty";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { findNode } from "../../config/index.ts";
 import { mciasLogin, TotpRequired } from "../../mcias/index.ts";
 import type { CliConfig } from "../../config/index.ts";
 import { McpError, messageOf } from "../../lib/errors.ts";
-import { commonArgs, loadConfig } from "../context.ts";
+import { commonArgs, loadConfig, nodeTokenPath } from "../context.ts";
 import type { CliIO } from "../../lib/io.ts";
 import { note } from "../../lib/output.ts";
 
@@ -27,14 +27,8 @@ export default (io: CliIO) =>
       const token = (await io.readStdin()).trim();
       if (!token) throw new McpError("invalid_argument", "no token on standard input", "pipe the token in: echo \"$TOKEN\" | mcp login --node <node> --token-stdin");
       if (/\s/.test(token)) throw new McpError("invalid_argument", "standard input holds more than one word; a token is one", "pipe only the token (the last line of `mcp agent token create`)");
-      let path = cfg.auth.tokenPath;
-      if (args.node) {
-        const node = findNode(cfg, args.node);
-        path = node.tokenPath || join(cfg.configDir, "tokens", node.name);
-      }
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      writeFileSync(path, token + "\n", { mode: 0o600 });
-      chmodSync(path, 0o600);
+      const path = args.node ? nodeTokenPath(cfg, findNode(cfg, args.node)) : cfg.auth.tokenPath;
+      storeToken(path, token);
       note(io, `token stored in ${path}${args.node ? ` for node ${args.node}` : ""}`);
     },
   });

@@ -44,26 +44,28 @@ function ipBytes(ip: string): Uint8Array {
   return out;
 }
 
-interface IssueOptions {
-  subject: string;
-  issuer: string;
-  publicKey: KeyObject;
-  signingKey: KeyObject;
-  issuerSpki: Uint8Array;
-  days: number;
-  extensions: Uint8Array[];
-  now: number;
+/** Who signs a certificate: its name, private key and public key (SPKI, DER). */
+interface Issuer {
+  name: string;
+  key: KeyObject;
+  spki: Uint8Array;
 }
 
-function issue(o: IssueOptions): string {
-  const spki = new Uint8Array(o.publicKey.export({ type: "spki", format: "der" }));
+/**
+ * Makes a new key pair (ECDSA P-256) and a certificate for it, signed by
+ * `issuer`, or by the new key itself when there is none (a CA).
+ */
+function issue(o: { subject: string; issuer?: Issuer; days: number; now: number; extensions: Uint8Array[] }): CertPair {
+  const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+  const spki = new Uint8Array(publicKey.export({ type: "spki", format: "der" }));
+  const issuer = o.issuer ?? { name: o.subject, key: privateKey, spki };
   const serial = randomBytes(16);
   serial[0]! &= 0x7f;
   const tbs = seq(
     explicit(0, uint(Uint8Array.of(2))),
     uint(serial),
     seq(oid(ECDSA_SHA256)),
-    name(o.issuer),
+    name(issuer.name),
     // Backdated an hour so that a slightly slow client clock still accepts it.
     seq(time(new Date(o.now - 3_600_000)), time(new Date(o.now + o.days * DAY))),
     name(o.subject),
@@ -71,23 +73,18 @@ function issue(o: IssueOptions): string {
     explicit(3, seq(
       ...o.extensions,
       extension("2.5.29.14", false, octets(keyId(spki))),
-      extension("2.5.29.35", false, seq(implicit(0, keyId(o.issuerSpki)))),
+      extension("2.5.29.35", false, seq(implicit(0, keyId(issuer.spki)))),
     )),
   );
-  const signature = new Uint8Array(sign("sha256", tbs, o.signingKey)); // DER (r, s) for EC keys
-  return pem("CERTIFICATE", seq(tbs, seq(oid(ECDSA_SHA256)), bits(signature)));
+  const signature = new Uint8Array(sign("sha256", tbs, issuer.key)); // DER (r, s) for EC keys
+  const certPem = pem("CERTIFICATE", seq(tbs, seq(oid(ECDSA_SHA256)), bits(signature)));
+  return { certPem, keyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString() };
 }
 
 /** Creates a self-signed CA (ECDSA P-256) valid for `days`. */
 export function createCa(opts: { commonName: string; days?: number; now?: number }): CertPair {
-  const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
-  const spki = new Uint8Array(publicKey.export({ type: "spki", format: "der" }));
-  const certPem = issue({
+  return issue({
     subject: opts.commonName,
-    issuer: opts.commonName,
-    publicKey,
-    signingKey: privateKey,
-    issuerSpki: spki,
     days: opts.days ?? 3650,
     now: opts.now ?? Date.now(),
     extensions: [
@@ -96,7 +93,6 @@ export function createCa(opts: { commonName: string; days?: number; now?: number
       extension("2.5.29.15", true, Uint8Array.of(0x03, 0x02, 0x01, 0x86)),
     ],
   });
-  return { certPem, keyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString() };
 }
 
 /**
@@ -111,21 +107,19 @@ export function issueCert(opts: {
   days?: number;
   now?: number;
 }): CertPair {
-  const caKey = createPrivateKey(opts.ca.keyPem);
   const caCert = new X509Certificate(opts.ca.certPem);
-  const caSpki = new Uint8Array(caCert.publicKey.export({ type: "spki", format: "der" }));
-  const caCn = /CN=([^\n,]+)/.exec(caCert.subject)?.[1] ?? "mcp CA";
-  const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+  const issuer: Issuer = {
+    name: /CN=([^\n,]+)/.exec(caCert.subject)?.[1] ?? "mcp CA",
+    key: createPrivateKey(opts.ca.keyPem),
+    spki: new Uint8Array(caCert.publicKey.export({ type: "spki", format: "der" })),
+  };
   const sans = [
     ...opts.dnsNames.map((d) => implicit(2, new TextEncoder().encode(d))),
     ...opts.ipAddresses.map((ip) => implicit(7, ipBytes(ip))),
   ];
-  const certPem = issue({
+  return issue({
     subject: opts.commonName,
-    issuer: caCn,
-    publicKey,
-    signingKey: caKey,
-    issuerSpki: caSpki,
+    issuer,
     days: opts.days ?? 825,
     now: opts.now ?? Date.now(),
     extensions: [
@@ -135,7 +129,6 @@ export function issueCert(opts: {
       extension("2.5.29.17", false, seq(...sans)),
     ],
   });
-  return { certPem, keyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString() };
 }
 
 /** Facts about a certificate, for status and renewal. */

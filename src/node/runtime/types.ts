@@ -31,15 +31,8 @@ export interface ObservedContainer {
   exitCode: number;
 }
 
-/** Details of one container from inspect: enough to recreate it. */
-export interface ContainerDetails extends ObservedContainer {
-  network: string;
-  user: string;
-  restart: string;
-  ports: string[];
-  volumes: string[];
-  cmd: string[];
-  env: string[];
+/** Details of one container from inspect: enough to recreate it (the fields a component's spec sets). */
+export interface ContainerDetails extends ObservedContainer, Pick<ComponentSpec, "network" | "user" | "restart" | "ports" | "volumes" | "cmd" | "env"> {
   /** The image's own environment, so adopt can keep only what differs. */
   imageEnv: string[];
   /** Health status when the container has a podman healthcheck: "healthy", "unhealthy", "starting", "". */

@@ -2,39 +2,15 @@ import type { DeploymentOutcome, DeploymentRecord } from "../../model/index.ts";
 export type { DeploymentOutcome, DeploymentRecord } from "../../model/index.ts";
 import type { ComponentSpec } from "../runtime/types.ts";
 import type { Db } from "./db.ts";
+import { fromSpecRow, type SpecRow } from "./_rows.ts";
 
 
-interface Row {
-  id: number;
-  service: string;
-  component: string;
-  spec_json: string;
-  spec_hash: string;
-  image_digest: string;
-  version: string;
-  started_at: number;
-  finished_at: number;
-  outcome: DeploymentOutcome;
-  message: string;
-  batch: number;
-}
+/** The columns of a deployment, named as DeploymentRecord's fields. */
+const COLUMNS = "id, service, component, spec_json AS spec, spec_hash AS specHash, image_digest AS imageDigest, version, " +
+  "started_at AS startedAt, finished_at AS finishedAt, outcome, message, batch";
 
-function toRecord(r: Row): DeploymentRecord {
-  return {
-    id: r.id,
-    service: r.service,
-    component: r.component,
-    spec: JSON.parse(r.spec_json) as ComponentSpec,
-    specHash: r.spec_hash,
-    imageDigest: r.image_digest,
-    version: r.version,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    outcome: r.outcome,
-    message: r.message,
-    batch: r.batch,
-  };
-}
+type Row = SpecRow<DeploymentRecord>;
+const toRecord = (r: Row) => fromSpecRow<DeploymentRecord>(r);
 
 /** Records the start of a deployment (before any container is touched); returns its id. */
 export function beginDeployment(
@@ -59,7 +35,7 @@ export function finishDeployment(db: Db, id: number, outcome: Exclude<Deployment
 /** The newest deployments of a component, newest first. */
 export function listDeployments(db: Db, service: string, component: string, limit = 20): DeploymentRecord[] {
   const rows = db
-    .query("SELECT * FROM deployments WHERE service = ? AND component = ? ORDER BY id DESC LIMIT ?")
+    .query(`SELECT ${COLUMNS} FROM deployments WHERE service = ? AND component = ? ORDER BY id DESC LIMIT ?`)
     .all(service, component, limit) as Row[];
   return rows.map(toRecord);
 }
@@ -83,5 +59,5 @@ export function nextBatch(db: Db, service: string): number {
 
 /** Deployments still `pending` (the agent died during them), oldest first. */
 export function pendingDeployments(db: Db): DeploymentRecord[] {
-  return (db.query("SELECT * FROM deployments WHERE outcome = 'pending' ORDER BY id").all() as Row[]).map(toRecord);
+  return (db.query(`SELECT ${COLUMNS} FROM deployments WHERE outcome = 'pending' ORDER BY id`).all() as Row[]).map(toRecord);
 }

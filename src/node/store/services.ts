@@ -1,47 +1,21 @@
 import type { ComponentRecord, ServiceRecord } from "../../model/index.ts";
 export type { ComponentRecord, ServiceRecord } from "../../model/index.ts";
-import type { ComponentSpec, DesiredState, ObservedState } from "../runtime/types.ts";
+import type { DesiredState, ObservedState } from "../runtime/types.ts";
 import type { Db } from "./db.ts";
+import { fromSpecRow, type SpecRow } from "./_rows.ts";
 
 
-interface ComponentRow {
-  service: string;
-  name: string;
-  spec_json: string;
-  spec_hash: string;
-  desired: DesiredState;
-  observed: ObservedState;
-  version: string;
-  image_digest: string;
-  container_id: string;
-  container_name: string;
-  observed_at: number;
-  deployed_at: number;
-  updated_at: number;
-}
+/** The columns of a component, named as ComponentRecord's fields. */
+const COLUMNS = "service, name, spec_json AS spec, spec_hash AS specHash, desired, observed, version, image_digest AS imageDigest, " +
+  "container_id AS containerId, container_name AS containerName, observed_at AS observedAt, deployed_at AS deployedAt, updated_at AS updatedAt";
 
-function toRecord(r: ComponentRow): ComponentRecord {
-  return {
-    service: r.service,
-    name: r.name,
-    spec: JSON.parse(r.spec_json) as ComponentSpec,
-    specHash: r.spec_hash,
-    desired: r.desired,
-    observed: r.observed,
-    version: r.version,
-    imageDigest: r.image_digest,
-    containerId: r.container_id,
-    containerName: r.container_name,
-    observedAt: r.observed_at,
-    deployedAt: r.deployed_at,
-    updatedAt: r.updated_at,
-  };
-}
+type ComponentRow = SpecRow<ComponentRecord>;
+const toRecord = (r: ComponentRow) => fromSpecRow<ComponentRecord>(r);
 
 /** Every service with its components, ordered by name (components in insertion order). */
 export function listServices(db: Db): ServiceRecord[] {
   const services = db.query("SELECT name, active FROM services ORDER BY name").all() as { name: string; active: number }[];
-  const rows = db.query("SELECT * FROM components ORDER BY service, rowid").all() as ComponentRow[];
+  const rows = db.query(`SELECT ${COLUMNS} FROM components ORDER BY service, rowid`).all() as ComponentRow[];
   const byService = new Map<string, ComponentRecord[]>();
   for (const r of rows) {
     const list = byService.get(r.service) ?? [];
@@ -55,13 +29,13 @@ export function listServices(db: Db): ServiceRecord[] {
 export function getService(db: Db, name: string): ServiceRecord | null {
   const s = db.query("SELECT name, active FROM services WHERE name = ?").get(name) as { name: string; active: number } | null;
   if (!s) return null;
-  const rows = db.query("SELECT * FROM components WHERE service = ? ORDER BY rowid").all(name) as ComponentRow[];
+  const rows = db.query(`SELECT ${COLUMNS} FROM components WHERE service = ? ORDER BY rowid`).all(name) as ComponentRow[];
   return { name: s.name, active: s.active === 1, components: rows.map(toRecord) };
 }
 
 /** One component, or null. */
 export function getComponent(db: Db, service: string, name: string): ComponentRecord | null {
-  const r = db.query("SELECT * FROM components WHERE service = ? AND name = ?").get(service, name) as ComponentRow | null;
+  const r = db.query(`SELECT ${COLUMNS} FROM components WHERE service = ? AND name = ?`).get(service, name) as ComponentRow | null;
   return r ? toRecord(r) : null;
 }
 

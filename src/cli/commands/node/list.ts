@@ -8,7 +8,7 @@ import { statusJson } from "./_status.ts";
 
 export default (io: CliIO) =>
   defineCommand({
-    meta: { name: "list", description: "The nodes in the CLI config, each asked for its agent and podman versions and counts" },
+    meta: { name: "list", description: "The nodes in the CLI config, each asked for its agent and podman versions, counts, and the agent's and the host's uptime" },
     args: {
       offline: { type: "boolean", description: "only the config: ask no node" },
       ...commonArgs,
@@ -36,11 +36,13 @@ export default (io: CliIO) =>
       }
       const rows = nodes.map((n) => {
         const a = answers.find((x) => x.node === n.name)!;
-        if (!a.ok) return [n.name, n.address, paintState(io, "unreachable"), "-", "-", "-", "-"];
+        if (!a.ok) return [n.name, n.address, paintState(io, "unreachable"), "-", "-", "-", "-", "-"];
         const s = a.value;
-        return [n.name, n.address, paintState(io, "up"), s.agentVersion, s.podmanVersion, `${s.services}/${s.components}/${s.running}`, formatUptime(s.uptimeMs)];
+        // Both from the agent's clock. The host's next to the agent's tells a reboot (both small) from an agent restart.
+        const agentUptime = formatUptime(Math.max(0, s.now - s.agentStartedAt));
+        return [n.name, n.address, paintState(io, "up"), s.agentVersion, s.podmanVersion, `${s.services}/${s.components}/${s.running}`, agentUptime, formatUptime(s.uptimeMs)];
       });
-      io.out(renderTable(["NAME", "ADDRESS", "STATE", "AGENT", "PODMAN", "SVC/COMP/RUN", "UPTIME"], rows, io.color));
+      io.out(renderTable(["NAME", "ADDRESS", "STATE", "AGENT", "PODMAN", "SVC/COMP/RUN", "AGENT UPTIME", "HOST UPTIME"], rows, io.color));
       return reportNodeFailures(io, answers);
     },
   });

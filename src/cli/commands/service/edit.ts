@@ -6,7 +6,7 @@ import { isMcpError, McpError, messageOf } from "../../../lib/errors.ts";
 import { parseServiceDef, serviceDefPath, writeFileAtomic } from "../../../servicedef/index.ts";
 import { printError } from "../../../lib/output.ts";
 import { runEditor } from "../../editor.ts";
-import { commonArgs, loadConfig } from "../../context.ts";
+import { commonArgs, loadConfig, serviceArg } from "../../context.ts";
 import type { CliIO } from "../../../lib/io.ts";
 import { note, warn } from "../../../lib/output.ts";
 
@@ -28,7 +28,7 @@ export default (io: CliIO) =>
       description: "Open a service's definition file in $VISUAL/$EDITOR; saved only when it is valid (asks to edit again, or keeps the rejected edit)",
     },
     args: {
-      service: { type: "positional", description: "the service name", required: true },
+      ...serviceArg,
       ...commonArgs,
     },
     async run({ args }) {

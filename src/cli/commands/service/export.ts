@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { defineCommand } from "citty";
 import { McpError } from "../../../lib/errors.ts";
 import { isRedactedEnv, parseServiceDef, serviceDefPath, serviceDefToToml, writeFileAtomic } from "../../../servicedef/index.ts";
-import { commonArgs, loadConfig, nodeArg } from "../../context.ts";
+import { commonArgs, loadConfig, nodeArg, serviceArg } from "../../context.ts";
 import type { CliIO } from "../../../lib/io.ts";
 import { note } from "../../../lib/output.ts";
 import { deployedDefinition } from "./_registry.ts";
@@ -12,7 +12,7 @@ export default (io: CliIO) =>
   defineCommand({
     meta: { name: "export", description: "Write the registry's spec of a service as its definition file" },
     args: {
-      service: { type: "positional", description: "the service name", required: true },
+      ...serviceArg,
       output: { type: "string", alias: "o", description: "where to write (default: <services.dir>/<service>.toml)", valueHint: "file" },
       force: { type: "boolean", description: "overwrite an existing file" },
       ...nodeArg,

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { serviceDefToToml } from "../../../servicedef/index.ts";
-import { commonArgs, jsonArg, loadConfig, nodeArg } from "../../context.ts";
+import { commonArgs, jsonArg, loadConfig, nodeArg, serviceArg } from "../../context.ts";
 import type { CliIO } from "../../../lib/io.ts";
 import { printJson } from "../../../lib/output.ts";
 import { deployedDefinition } from "./_registry.ts";
@@ -9,7 +9,7 @@ export default (io: CliIO) =>
   defineCommand({
     meta: { name: "show", description: "Print the registry's spec of a service as a definition file (TOML)" },
     args: {
-      service: { type: "positional", description: "the service name", required: true },
+      ...serviceArg,
       ...nodeArg,
       ...commonArgs,
       ...jsonArg,
