@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { $ } from "bun";
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { AGENT_USER, giveToAgent, P } from "../support/shape.ts";
 import { startTestAgent, writeServiceDef, type TestAgent } from "../support/agent.ts";
 import { ensureTestImages, podmanAvailable, removeContainers, SLEEP_CMD, TEST_IMAGES, uniqueName } from "../support/image.ts";
 import { freePort, tempDir, waitFor } from "../support/mcp.ts";
@@ -16,7 +17,7 @@ if (!podman.ok) console.warn(`e2e adopt suite SKIPPED: podman is not available (
 
 /** What a deploy must reproduce, from podman inspect; env without what podman adds to every container. */
 async function shape(name: string) {
-  const [c] = JSON.parse(await $`podman container inspect ${name}`.text());
+  const [c] = JSON.parse(await $`${P} container inspect ${name}`.text());
   const added = new Set(["container=podman", "TERM=xterm", `HOSTNAME=${c.Config.Hostname}`]);
   const ports = Object.entries((c.HostConfig.PortBindings ?? {}) as Record<string, { HostIp: string; HostPort: string }[]>)
     .flatMap(([p, bs]) => bs.map((b) => `${b.HostIp}:${b.HostPort}:${p}`)).sort();
@@ -39,34 +40,35 @@ describe.skipIf(!podman.ok)("e2e: adopt, service export, deploy round trip (real
   let dir = "";
 
   beforeAll(async () => {
-    await ensureTestImages();
-    agent = await startTestAgent();
+    await ensureTestImages(P);
+    agent = await startTestAgent({ user: AGENT_USER });
     // The service's own directory: the node's policy lets a volume mount only that (SPEC §7.1).
     dir = join(agent.srvRoot, svc);
-    await $`podman network create ${net}`.quiet();
+    await $`${P} network create ${net}`.quiet();
     mkdirSync(join(dir, "a"), { recursive: true });
     mkdirSync(join(dir, "b"));
+    giveToAgent(dir);
     const [p1, p2] = [await freePort(), await freePort()];
-    await $`podman run -d --name ${svc}-api --network ${net} --user 1000:1000 --restart unless-stopped -p 127.0.0.1:${p1}:8080 -p 127.0.0.1:${p2}:8081 -v ${join(dir, "a")}:/data/a -v ${join(dir, "b")}:/data/b:ro -e GREETING=hello -e MODE=test ${TEST_IMAGES.v1} ${SLEEP_CMD}`.quiet();
-    await $`podman run -d --name ${svc}-web ${TEST_IMAGES.v2} ${SLEEP_CMD}`.quiet();
-    await $`podman stop -t 1 ${svc}-web`.quiet();
+    await $`${P} run -d --name ${svc}-api --network ${net} --user 1000:1000 --restart unless-stopped -p 127.0.0.1:${p1}:8080 -p 127.0.0.1:${p2}:8081 -v ${join(dir, "a")}:/data/a -v ${join(dir, "b")}:/data/b:ro -e GREETING=hello -e MODE=test ${TEST_IMAGES.v1} ${SLEEP_CMD}`.quiet();
+    await $`${P} run -d --name ${svc}-web ${TEST_IMAGES.v2} ${SLEEP_CMD}`.quiet();
+    await $`${P} stop -t 1 ${svc}-web`.quiet();
   }, 120_000);
 
   afterAll(async () => {
     await agent?.stop();
-    await removeContainers(svc);
-    await $`podman network rm -f ${net}`.nothrow().quiet();
+    await removeContainers(svc, P);
+    await $`${P} network rm -f ${net}`.nothrow().quiet();
   });
 
   test("adopt → export → remove → deploy: same image, network, user, restart, ports, volumes, command and env", async () => {
     const before = await shape(`${svc}-api`);
-    const id = (await $`podman inspect --format ${"{{.Id}}"} ${svc}-api`.text()).trim();
+    const id = (await $`${P} inspect --format ${"{{.Id}}"} ${svc}-api`.text()).trim();
     const adopted = await agent.cli(["adopt", svc]);
     expect(adopted.code).toBe(0);
     expect(adopted.stdout).toMatch(new RegExp(`${svc}\\s+api\\s+local\\s+${svc}-api\\s+running\\s+running`));
     expect(adopted.stdout).toMatch(new RegExp(`${svc}\\s+web\\s+local\\s+${svc}-web\\s+stopped\\s+stopped`));
     // Untouched: same container, still running.
-    expect((await $`podman inspect --format ${"{{.Id}} {{.State.Status}}"} ${svc}-api`.text()).trim()).toBe(`${id} running`);
+    expect((await $`${P} inspect --format ${"{{.Id}} {{.State.Status}}"} ${svc}-api`.text()).trim()).toBe(`${id} running`);
     // Idempotent.
     expect((await agent.cli(["adopt", svc])).stdout).toBe(adopted.stdout);
 
@@ -80,7 +82,7 @@ describe.skipIf(!podman.ok)("e2e: adopt, service export, deploy round trip (real
     expect(text).toMatch(/^env = \["(GREETING=hello", "MODE=test|MODE=test", "GREETING=hello)"\]$/m);
     expect((await agent.cli(["service", "show", svc])).stdout).toBe(text.split("\n").slice(1).join("\n"));
 
-    await removeContainers(svc);
+    await removeContainers(svc, P);
     const deployed = await agent.cli(["deploy", svc]);
     expect(deployed.code).toBe(0);
     expect(await shape(`${svc}-api`)).toEqual(before);
@@ -106,17 +108,17 @@ describe.skipIf(!podman.ok)("e2e: adoption by name, sync (real podman)", () => {
   const names = ["mc-proxy", "mcr-api", "mcr-web"];
 
   beforeAll(async () => {
-    await ensureTestImages();
-    for (const n of names) await $`podman rm -f -t 0 ${n}`.nothrow().quiet();
-    for (const n of names) await $`podman run -d --name ${n} ${TEST_IMAGES.v1} ${SLEEP_CMD}`.quiet();
-    agent = await startTestAgent();
+    await ensureTestImages(P);
+    for (const n of names) await $`${P} rm -f -t 0 ${n}`.nothrow().quiet();
+    for (const n of names) await $`${P} run -d --name ${n} ${TEST_IMAGES.v1} ${SLEEP_CMD}`.quiet();
+    agent = await startTestAgent({ user: AGENT_USER });
     // The operator's definitions name both services: the longer name owns mc-proxy.
     writeServiceDef(agent, "mc-proxy", `name = "mc-proxy"\nnode = "local"\n\n[[components]]\nname = "mc-proxy"\nimage = "${TEST_IMAGES.v1}"\ncmd = ${JSON.stringify(SLEEP_CMD)}\n`);
   }, 120_000);
 
   afterAll(async () => {
     await agent?.stop();
-    for (const n of names) await $`podman rm -f -t 0 ${n}`.nothrow().quiet();
+    for (const n of names) await $`${P} rm -f -t 0 ${n}`.nothrow().quiet();
   });
 
   test("mc-proxy and mcr-api/mcr-web adopt as services mc-proxy and mcr; mc finds nothing", async () => {
@@ -142,7 +144,7 @@ describe.skipIf(!podman.ok)("e2e: adoption by name, sync (real podman)", () => {
       }
     };
     // mcr (adopted, no definition) stays as it is; mc-proxy's definition becomes inactive; mcr-web is stopped by hand first.
-    await $`podman stop -t 1 mcr-web`.quiet();
+    await $`${P} stop -t 1 mcr-web`.quiet();
     writeServiceDef(agent, "mc-proxy", readFileSync(join(agent.servicesDir, "mc-proxy.toml"), "utf8").replace('node = "local"', 'node = "local"\nactive = false'));
     // Let the monitor record mcr-web's stop (and its drift) before the state is taken: wait until it stops changing.
     let before = registryState();
@@ -159,11 +161,11 @@ describe.skipIf(!podman.ok)("e2e: adoption by name, sync (real podman)", () => {
     expect(dry.stdout).toMatch(/local\s+mc-proxy\s+mc-proxy\s+stop mc-proxy \(the service is inactive\)/);
     expect(dry.stderr).toContain("dry run: nothing was changed");
     expect(registryState()).toEqual(before);
-    expect((await $`podman inspect --format ${"{{.State.Status}}"} mc-proxy`.text()).trim()).toBe("running");
+    expect((await $`${P} inspect --format ${"{{.State.Status}}"} mc-proxy`.text()).trim()).toBe("running");
 
     const r = await agent.cli(["sync"]);
     expect(r.code).toBe(0);
-    const state = async (n: string) => (await $`podman inspect --format ${"{{.State.Status}}"} ${n}`.text()).trim();
+    const state = async (n: string) => (await $`${P} inspect --format ${"{{.State.Status}}"} ${n}`.text()).trim();
     expect(await state("mc-proxy")).toBe("exited");
     expect(await state("mcr-web")).toBe("exited");
     expect(await state("mcr-api")).toBe("running");

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { $ } from "bun";
 import { readFileSync, writeFileSync } from "node:fs";
+import { AGENT_USER, P } from "../support/shape.ts";
 import { startTestAgent, writeServiceDef, type TestAgent } from "../support/agent.ts";
 import { ensureTestImages, podmanAvailable, removeContainers, TEST_IMAGES, uniqueName } from "../support/image.ts";
 import { ensureBinary } from "../support/mcp.ts";
@@ -21,8 +22,8 @@ describe.skipIf(!podman.ok)("e2e: deploy, ps, stop, start, restart (compiled bin
 
   beforeAll(async () => {
     ensureBinary();
-    await ensureTestImages();
-    agent = await startTestAgent({ flavor: "binary", settings: { agent: { stop_timeout: `"2s"` } } });
+    await ensureTestImages(P);
+    agent = await startTestAgent({ user: AGENT_USER, flavor: "binary", settings: { agent: { stop_timeout: `"2s"` } } });
     writeServiceDef(agent, svc, [
       "# the e2e service: comments must survive stop and start",
       `name = "${svc}"`,
@@ -39,7 +40,7 @@ describe.skipIf(!podman.ok)("e2e: deploy, ps, stop, start, restart (compiled bin
 
   afterAll(async () => {
     await agent?.stop();
-    await removeContainers(svc);
+    await removeContainers(svc, P);
   });
 
   const psRow = async () => {
@@ -60,7 +61,7 @@ describe.skipIf(!podman.ok)("e2e: deploy, ps, stop, start, restart (compiled bin
     const table = await agent.cli(["ps"]);
     expect(table.stdout).toMatch(new RegExp(`^SERVICE\\s+COMPONENT\\s+NODE\\s+STATE\\s+VERSION\\s+UPTIME\\n`));
     expect(table.stdout).toMatch(new RegExp(`${svc}\\s+api\\s+local\\s+running\\s+v1\\s+\\d+s`));
-    const labels = (await $`podman inspect --format ${"{{json .Config.Labels}}"} ${svc}-api`.text()).trim();
+    const labels = (await $`${P} inspect --format ${"{{json .Config.Labels}}"} ${svc}-api`.text()).trim();
     expect(JSON.parse(labels)).toMatchObject({ "mcp.node": "local", "mcp.service": svc, "mcp.component": "api" });
   });
 
@@ -75,7 +76,7 @@ describe.skipIf(!podman.ok)("e2e: deploy, ps, stop, start, restart (compiled bin
     const file = readFileSync(`${agent.servicesDir}/${svc}.toml`, "utf8");
     expect(file).toContain("# the e2e service: comments must survive stop and start\n");
     expect(file).toContain(`node = "${agent.node}"   # pinned\nactive = false\n`);
-    expect((await $`podman inspect --format ${"{{.State.Status}}"} ${svc}-api`.text()).trim()).toBe("exited");
+    expect((await $`${P} inspect --format ${"{{.State.Status}}"} ${svc}-api`.text()).trim()).toBe("exited");
   }, 30_000);
 
   test("deploy of an inactive service is refused before anything is sent", async () => {
@@ -89,11 +90,11 @@ describe.skipIf(!podman.ok)("e2e: deploy, ps, stop, start, restart (compiled bin
     expect(s.code).toBe(0);
     expect((await psRow())!.state).toBe("running");
     expect(readFileSync(`${agent.servicesDir}/${svc}.toml`, "utf8")).toContain("active = true\n");
-    const before = (await $`podman inspect --format ${"{{.State.StartedAt}}"} ${svc}-api`.text()).trim();
+    const before = (await $`${P} inspect --format ${"{{.State.StartedAt}}"} ${svc}-api`.text()).trim();
     const r = await agent.cli(["restart", svc]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/api\s+ok\s+v1\s+restarted/);
-    const after = (await $`podman inspect --format ${"{{.State.StartedAt}}"} ${svc}-api`.text()).trim();
+    const after = (await $`${P} inspect --format ${"{{.State.StartedAt}}"} ${svc}-api`.text()).trim();
     expect(after).not.toBe(before);
     expect((await psRow())!.state).toBe("running");
   }, 30_000);
@@ -102,12 +103,12 @@ describe.skipIf(!podman.ok)("e2e: deploy, ps, stop, start, restart (compiled bin
     const [a, b] = await Promise.all([agent.cli(["deploy", svc, "--force"]), agent.cli(["deploy", svc, "--force"])]);
     expect([a.code, b.code]).toEqual([0, 0]);
     expect(a.stderr + b.stderr).toMatch(new RegExp(`${svc}: waiting for another operation on ${svc}`));
-    const names = (await $`podman ps -a --filter name=^${svc}- --format ${"{{.Names}}"}`.text()).trim().split("\n");
+    const names = (await $`${P} ps -a --filter name=^${svc}- --format ${"{{.Names}}"}`.text()).trim().split("\n");
     expect(names).toEqual([`${svc}-api`]);
   }, 60_000);
 
   test("a failed pull leaves the running container and the deployed spec untouched", async () => {
-    const before = (await $`podman inspect --format ${"{{.Id}}"} ${svc}-api`.text()).trim();
+    const before = (await $`${P} inspect --format ${"{{.Id}}"} ${svc}-api`.text()).trim();
     const path = `${agent.servicesDir}/${svc}.toml`;
     const good = readFileSync(path, "utf8");
     writeFileSync(path, good.replace(TEST_IMAGES.v1, "127.0.0.1:1/mcp-test/does-not-exist:v9"));
@@ -115,7 +116,7 @@ describe.skipIf(!podman.ok)("e2e: deploy, ps, stop, start, restart (compiled bin
       const r = await agent.cli(["deploy", svc]);
       expect(r.code).toBe(1);
       expect(r.stdout).toMatch(/api\s+failed\s+v9\s+pull failed/);
-      expect((await $`podman inspect --format ${"{{.Id}} {{.State.Status}}"} ${svc}-api`.text()).trim()).toBe(`${before} running`);
+      expect((await $`${P} inspect --format ${"{{.Id}} {{.State.Status}}"} ${svc}-api`.text()).trim()).toBe(`${before} running`);
       const list = JSON.parse((await agent.cli(["list", "--json"])).stdout);
       const comp = list.services.find((s: { name: string }) => s.name === svc).components[0];
       expect(comp.spec.image).toBe(TEST_IMAGES.v1);
@@ -131,7 +132,7 @@ describe.skipIf(!podman.ok)("e2e: deploy, ps, stop, start, restart (compiled bin
       .map((n) => `[[components]]\nname = "${n}"\nimage = "${TEST_IMAGES.v1}"\ncmd = ${SLOW_STOP_CMD}\n`).join("\n")}`);
     try {
       expect((await agent.cli(["deploy", three])).code).toBe(0);
-      const ids = async () => (await $`podman ps -a --filter label=mcp.service=${three} --format ${"{{.Names}} {{.ID}}"}`.text()).trim().split("\n").sort();
+      const ids = async () => (await $`${P} ps -a --filter label=mcp.service=${three} --format ${"{{.Names}} {{.ID}}"}`.text()).trim().split("\n").sort();
       const before = await ids();
       expect(before).toHaveLength(3);
       const r = await agent.cli(["deploy", three]);
@@ -139,7 +140,7 @@ describe.skipIf(!podman.ok)("e2e: deploy, ps, stop, start, restart (compiled bin
       expect(r.stdout.trimEnd().split("\n").slice(1).map((l) => l.split(/\s+/).slice(1, 3))).toEqual([["a", "unchanged"], ["b", "unchanged"], ["c", "unchanged"]]);
       expect(await ids()).toEqual(before);
     } finally {
-      await removeContainers(three);
+      await removeContainers(three, P);
     }
   }, 60_000);
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { $ } from "bun";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { AGENT_USER, P } from "../support/shape.ts";
 import { startTestAgent, writeServiceDef, type TestAgent } from "../support/agent.ts";
 import { ensureTestImages, podmanAvailable, removeContainers, SLEEP_CMD, TEST_IMAGES, uniqueName } from "../support/image.ts";
 import { mcpArgv, waitFor } from "../support/mcp.ts";
@@ -47,8 +48,8 @@ describe.skipIf(!podman.ok)("e2e: the monitor (real podman)", () => {
     writeServiceDef(agent, name, `name = "${name}"\nnode = "local"\n\n[[components]]\nname = "api"\nimage = "${TEST_IMAGES.v1}"\n${extra}`);
 
   beforeAll(async () => {
-    await ensureTestImages();
-    agent = await startTestAgent({
+    await ensureTestImages(P);
+    agent = await startTestAgent({ user: AGENT_USER, passEnv: ["ALERTS"],
       settings: {
         log: { level: `"debug"` },
         monitor: {
@@ -74,13 +75,13 @@ describe.skipIf(!podman.ok)("e2e: the monitor (real podman)", () => {
 
   afterAll(async () => {
     await agent?.stop();
-    await removeContainers(prefix);
+    await removeContainers(prefix, P);
     delete process.env.ALERTS;
   });
 
   test("podman kill → an observed event, drift in status, and exactly one alert with the right environment and JSON", async () => {
     const before = Date.now();
-    await $`podman kill ${killed}-api`.quiet();
+    await $`${P} kill ${killed}-api`.quiet();
     const [a] = (await waitFor(() => (alertsFor(killed).length > 0 ? alertsFor(killed) : undefined), "the drift alert", 10_000))!;
     expect(a!.env).toMatchObject({
       MCP_ALERT_KIND: "drift", MCP_NODE: "local", MCP_SERVICE: killed, MCP_COMPONENT: "api",
@@ -148,7 +149,7 @@ describe.skipIf(!podman.ok)("e2e: the monitor (real podman)", () => {
     const alertCount = alerts().length;
     await agent.stop();
     // While the agent is down, the killed component comes back by hand.
-    await $`podman start ${killed}-api`.quiet();
+    await $`${P} start ${killed}-api`.quiet();
     await agent.restart();
     await nextListing();
     await nextListing();

@@ -2,6 +2,7 @@
 // becomes healthy, ends with the previous version running again (by digest).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { $ } from "bun";
+import { AGENT_USER, P } from "../support/shape.ts";
 import { startTestAgent, writeServiceDef, type TestAgent } from "../support/agent.ts";
 import { waitFor } from "../support/mcp.ts";
 import { ensureTestImages, podmanAvailable, removeContainers, SLEEP_CMD, TEST_IMAGES, uniqueName } from "../support/image.ts";
@@ -14,11 +15,11 @@ describe.skipIf(!podman.ok)("e2e: health gate and automatic rollback (real podma
   const svc = uniqueName("rb");
   const def = (image: string, extra: string) =>
     writeServiceDef(agent, svc, `name = "${svc}"\nnode = "local"\n\n[[components]]\nname = "api"\nimage = "${image}"\n${extra}`);
-  const versionInside = async () => (await $`podman exec ${svc}-api cat /VERSION`.text()).trim();
+  const versionInside = async () => (await $`${P} exec ${svc}-api cat /VERSION`.text()).trim();
 
   beforeAll(async () => {
-    await ensureTestImages();
-    agent = await startTestAgent();
+    await ensureTestImages(P);
+    agent = await startTestAgent({ user: AGENT_USER });
     def(TEST_IMAGES.v1, `cmd = ${JSON.stringify(SLEEP_CMD)}\n\n[components.health]\ncmd = ["true"]\ninterval = "100ms"\nretries = 3\n`);
     const r = await agent.cli(["deploy", svc]);
     if (r.code !== 0) throw new Error(r.stdout + r.stderr);
@@ -26,7 +27,7 @@ describe.skipIf(!podman.ok)("e2e: health gate and automatic rollback (real podma
 
   afterAll(async () => {
     await agent?.stop();
-    await removeContainers(svc);
+    await removeContainers(svc, P);
   });
 
   const history = async () => {
@@ -40,7 +41,7 @@ describe.skipIf(!podman.ok)("e2e: health gate and automatic rollback (real podma
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/api\s+rolled back\s+v1\s+rolled back: the container exited at once \(exit code 5\); last log: v2 is broken; v1 is running again/);
     expect(await versionInside()).toBe("v1");
-    const image = (await $`podman inspect --format ${"{{.ImageName}}"} ${svc}-api`.text()).trim();
+    const image = (await $`${P} inspect --format ${"{{.ImageName}}"} ${svc}-api`.text()).trim();
     expect(image).toMatch(/^localhost\/mcp-test\/busybox@sha256:[0-9a-f]{64}$/);
     const h = await history();
     expect(h.last).toMatchObject({ outcome: "rolled_back", version: "v2" });
@@ -73,26 +74,26 @@ describe.skipIf(!podman.ok)("e2e: mcp rollback and rollback --list (real podman)
   const svc = uniqueName("rbl");
   const def = (image: string, cmd: string[]) =>
     writeServiceDef(agent, svc, `name = "${svc}"\nnode = "local"\n\n[[components]]\nname = "api"\nimage = "${image}"\ncmd = ${JSON.stringify(cmd)}\n`);
-  const versionInside = async () => (await $`podman exec ${svc}-api cat /VERSION`.text()).trim();
+  const versionInside = async () => (await $`${P} exec ${svc}-api cat /VERSION`.text()).trim();
 
   beforeAll(async () => {
-    await ensureTestImages();
-    agent = await startTestAgent();
+    await ensureTestImages(P);
+    agent = await startTestAgent({ user: AGENT_USER });
   }, 60_000);
 
   afterAll(async () => {
     await agent?.stop();
-    await removeContainers(svc);
+    await removeContainers(svc, P);
   });
 
   test("nothing earlier: refused with a hint, exit 1, nothing touched", async () => {
     def(TEST_IMAGES.v1, SLEEP_CMD);
     expect((await agent.cli(["deploy", svc])).code).toBe(0);
-    const id = (await $`podman inspect --format ${"{{.Id}}"} ${svc}-api`.text()).trim();
+    const id = (await $`${P} inspect --format ${"{{.Id}}"} ${svc}-api`.text()).trim();
     const r = await agent.cli(["rollback", svc]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`error: ${svc} has no earlier successful deployment to roll back to\nhint: see its history: mcp rollback --list ${svc}\n`);
-    expect((await $`podman inspect --format ${"{{.Id}}"} ${svc}-api`.text()).trim()).toBe(id);
+    expect((await $`${P} inspect --format ${"{{.Id}}"} ${svc}-api`.text()).trim()).toBe(id);
   }, 60_000);
 
   test("after a failed v2 (rolled back) and a good v2: rollback runs v1 again; the history shows every deployment", async () => {
@@ -130,7 +131,7 @@ describe.skipIf(!podman.ok)("e2e: mcp rollback and rollback --list (real podman)
     writeServiceDef(agent, svc, `name = "${svc}"\nnode = "local"\n\n[[components]]\nname = "api"\nimage = "${TEST_IMAGES.v2}"\ncmd = ${JSON.stringify(SLEEP_CMD)}\n\n[components.health]\ncmd = ["sh", "-c", "sleep 3"]\ntimeout = "10s"\nretries = 1\n`);
     const slow = agent.cli(["deploy", svc]);
     // Until the slow deploy holds the lock, a --wait 0 deploy may still get it: wait for the new container.
-    await waitFor(async () => (await $`podman exec ${svc}-api cat /VERSION`.nothrow().quiet()).stdout.toString().trim() === "v2", "the slow deploy to start v2");
+    await waitFor(async () => (await $`${P} exec ${svc}-api cat /VERSION`.nothrow().quiet()).stdout.toString().trim() === "v2", "the slow deploy to start v2");
     const started = Date.now();
     const [dep, rb] = await Promise.all([agent.cli(["deploy", svc, "--wait", "0"]), agent.cli(["rollback", svc, "--wait", "0"])]);
     expect(Date.now() - started).toBeLessThan(2500);

@@ -95,7 +95,8 @@ describe.skipIf(!podman.ok)("e2e: mcp service edit, node list, node status", () 
   test("node list and node status: versions, counts, disk, memory; an unreachable node is shown as such (exit 4)", async () => {
     const list = await agent.cli(["node", "list"]);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/^NAME\s+ADDRESS\s+STATE\s+AGENT\s+PODMAN\s+SVC\/COMP\/RUN\s+UPTIME\nlocal\s+127\.0\.0\.1:\d+\s+up\s+\d+\.\d+\.\d+\s+\d+\.\d+\.\d+\s+0\/0\/0\s+\S+\n$/);
+    // AGENT UPTIME is the agent's own (started for this suite: minutes at most), HOST UPTIME the host's.
+    expect(list.stdout).toMatch(/^NAME\s+ADDRESS\s+STATE\s+AGENT\s+PODMAN\s+SVC\/COMP\/RUN\s+AGENT UPTIME\s+HOST UPTIME\nlocal\s+127\.0\.0\.1:\d+\s+up\s+\d+\.\d+\.\d+\s+\d+\.\d+\.\d+\s+0\/0\/0\s+(\d+m)?\d+s\s+\S+\n$/);
     const st = JSON.parse((await agent.cli(["node", "status", "--json"])).stdout).nodes[0];
     expect(st).toMatchObject({ node: "local", reachable: true, services: 0, components: 0, running: 0, srv_root: join(agent.dir, "srv") });
     expect(st.podman_version).toMatch(/^\d+\.\d+/);

@@ -5,6 +5,7 @@ import { $ } from "bun";
 import { Database } from "bun:sqlite";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { AGENT_USER, giveToAgent, P } from "../support/shape.ts";
 import { startTestAgent, writeServiceDef, type TestAgent } from "../support/agent.ts";
 import { ensureTestImages, podmanAvailable, removeContainers, SLEEP_CMD, TEST_IMAGES, uniqueName } from "../support/image.ts";
 
@@ -17,14 +18,15 @@ describe.skipIf(!podman.ok)("e2e: mcp snapshot and mcp restore", () => {
   let dir: string;
 
   beforeAll(async () => {
-    await ensureTestImages();
-    agent = await startTestAgent();
+    await ensureTestImages(P);
+    agent = await startTestAgent({ user: AGENT_USER });
     dir = join(agent.dir, "srv", svc);
     mkdirSync(join(dir, "db"), { recursive: true });
     writeFileSync(join(dir, "app.conf"), "v = 1\n");
     const db = new Database(join(dir, "db", "app.db"));
     db.exec("PRAGMA journal_mode = WAL; CREATE TABLE t (v); INSERT INTO t VALUES ('before')");
     db.close();
+    giveToAgent(dir);
     writeServiceDef(agent, svc, `name = "${svc}"\nnode = "local"\n\n[[components]]\nname = "api"\nimage = "${TEST_IMAGES.v1}"\ncmd = ${JSON.stringify(SLEEP_CMD)}\nvolumes = ["${dir}:/data"]\n`);
     const r = await agent.cli(["deploy", svc]);
     if (r.code !== 0) throw new Error(r.stdout + r.stderr);
@@ -32,7 +34,7 @@ describe.skipIf(!podman.ok)("e2e: mcp snapshot and mcp restore", () => {
 
   afterAll(async () => {
     await agent?.stop();
-    await removeContainers(svc);
+    await removeContainers(svc, P);
   });
 
   test("snapshot → change → restore refused while running, --force restores and restarts; the container sees the restored data", async () => {
@@ -54,7 +56,7 @@ describe.skipIf(!podman.ok)("e2e: mcp snapshot and mcp restore", () => {
     expect(forced.code).toBe(0);
     expect(forced.stdout).toMatch(/^restored .* databases checked: db\/app\.db\)\nrestarted: api\n$/);
     expect(readFileSync(join(dir, "app.conf"), "utf8")).toBe("v = 1\n");
-    expect((await $`podman exec ${svc}-api cat /data/app.conf`.text())).toBe("v = 1\n");
+    expect((await $`${P} exec ${svc}-api cat /data/app.conf`.text())).toBe("v = 1\n");
   }, 60_000);
 
   test("a stopped service restores without --force; a corrupted archive is refused and changes nothing", async () => {

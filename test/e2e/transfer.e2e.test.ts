@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { AGENT_USER, giveToAgent, P } from "../support/shape.ts";
 import { startTestAgent, writeServiceDef, type TestAgent } from "../support/agent.ts";
 import { podmanAvailable, TEST_IMAGES } from "../support/image.ts";
 import { mcpArgv, waitFor } from "../support/mcp.ts";
@@ -17,10 +18,11 @@ describe.skipIf(!podman.ok)("e2e: mcp push and mcp pull", () => {
   let svcDir: string;
 
   beforeAll(async () => {
-    agent = await startTestAgent({ flavor: "binary" });
+    agent = await startTestAgent({ user: AGENT_USER, flavor: "binary" });
     writeServiceDef(agent, "files", `name = "files"\nnode = "local"\n\n[[components]]\nname = "api"\nimage = "${TEST_IMAGES.v1}"\n`);
     svcDir = join(agent.dir, "srv", "files");
     mkdirSync(svcDir, { recursive: true });
+    giveToAgent(svcDir);
   }, 60_000);
 
   afterAll(async () => {

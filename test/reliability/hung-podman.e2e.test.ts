@@ -66,19 +66,7 @@ describe.skipIf(!podman.ok)("reliability: hung podman", () => {
     }, 60_000);
   }
 
-  // Regression test: `podman logs` without --follow had no deadline (it goes through Runner.stream), so a
-  // hung `podman logs` held the Logs RPC until the CLI's own 120 s.
-  test("logs hangs: the Logs RPC fails DEADLINE_EXCEEDED within podman_timeout", async () => {
-    await resetHungService(h);
-    h.standin.hang(["logs"]);
-    try {
-      const t = performance.now();
-      const r = await rpcOutcome(h.client.logs({ service: h.service, component: "", tail: 10, follow: false }, () => {}, AbortSignal.timeout(HUNG_CALL_S * 1000 + 5000)));
-      expect(r.code).toBe("deadline_exceeded");
-      expect(r.output).toBe(`podman logs did not answer within ${HUNG_CALL_S}s`);
-      expect(performance.now() - t).toBeLessThan(HUNG_CALL_S * 1000 + 2500);
-    } finally {
-      h.standin.hang([]);
-    }
-  }, 30_000);
+  // `podman logs` itself is no longer called for a k8s-file log (the agent reads the file: podman 4.3's
+  // --tail garbles partial records); the journald fallback's deadline is tested in
+  // test/node/podman/log-stream.test.ts, and the inspect Logs makes is "container inspect hangs" above.
 });

@@ -60,6 +60,8 @@ export async function startTestAgent(
     user?: "root" | "mcp";
     /** Variables the agent gets besides the unit's environment (as mcp, the environment is otherwise only the unit's). */
     agentEnv?: Record<string, string>;
+    /** Variables of this process handed to the agent at each (re)start (as mcp: through `env -i`). */
+    passEnv?: string[];
   } = {},
 ): Promise<TestAgent> {
   const flavor = opts.flavor ?? "source";
@@ -94,8 +96,10 @@ export async function startTestAgent(
   const spawnAgent = async () => {
     const mark = log.length;
     const argv = [...mcpArgv(flavor), "agent", "--config", agentConfig];
-    proc = Bun.spawn(asUser ? asMcp(argv, opts.agentEnv) : argv, {
-      env: { ...process.env, NO_COLOR: "1", ...opts.agentEnv },
+    const passed = Object.fromEntries((opts.passEnv ?? []).flatMap((k) => (process.env[k] !== undefined ? [[k, process.env[k]!]] : [])));
+    const extra = { ...opts.agentEnv, ...passed };
+    proc = Bun.spawn(asUser ? asMcp(argv, extra) : argv, {
+      env: { ...process.env, NO_COLOR: "1", ...extra },
       stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",

@@ -10,6 +10,7 @@ export interface NodeFacts {
   agentVersion: string;
   podmanVersion: string;
   srvRoot: string;
+  /** When this agent process started (Unix ms): its uptime is measured from here. */
   startedAt: number;
   /** The agent certificate's expiry (Unix ms); 0 when unknown. */
   certNotAfter: number;
@@ -38,7 +39,12 @@ function disk(path: string): { total: number; free: number } {
   }
 }
 
-/** NodeStatus (SPEC §4): the node, its agent and podman, counts from the registry and the live view, disk, memory, load, uptime. */
+/**
+ * NodeStatus (SPEC §4): the node, its agent and podman, counts from the
+ * registry and the live view, disk, memory, load, and two uptimes that must
+ * not be confused: `uptimeMs` is the host's (since boot), the agent's own is
+ * `now - agentStartedAt` (both on this clock, so the CLI's clock does not enter).
+ */
 export function nodeStatus(facts: NodeFacts, db: Db, live: LiveState, now: number): NodeStatusReport {
   const services = listServices(db);
   const components = services.flatMap((s) => s.components);
@@ -57,6 +63,7 @@ export function nodeStatus(facts: NodeFacts, db: Db, live: LiveState, now: numbe
     memoryFreeBytes: availableMemory(),
     load1: loadavg()[0] ?? 0,
     cpus: cpus().length,
+    // The host's uptime (os.uptime: since boot), not the agent's.
     uptimeMs: Math.round(uptime() * 1000),
     agentStartedAt: facts.startedAt,
     certNotAfter: facts.certNotAfter,

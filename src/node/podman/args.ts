@@ -161,14 +161,20 @@ export function execArgs(name: string, cmd: string[]): string[] {
   return ["exec", operand("container name", name), ...cmd];
 }
 
-/** The last lines of a container's log. */
-/** `podman logs` for streaming: `--tail N` (none = all) and `--follow`. */
-export function streamLogsArgs(name: string, tail: number, follow: boolean): string[] {
-  return ["logs", ...(tail > 0 ? ["--tail", String(Math.floor(tail))] : []), ...(follow ? ["--follow"] : []), operand("container name", name)];
+/**
+ * `podman logs`: the last `tail` lines (0 = all, no flag) and, with follow,
+ * new lines until the container stops. Podman 4.3's `--tail` mis-joins the
+ * k8s-file driver's partial records, so the runtime reads that driver's file
+ * itself (_log-file.ts) and runs this only for other log drivers.
+ */
+export function logsArgs(name: string, o: { tail: number; follow: boolean }): string[] {
+  const tail = Number.isFinite(o.tail) ? Math.floor(o.tail) : 0;
+  return ["logs", ...(tail > 0 ? ["--tail", String(tail)] : []), ...(o.follow ? ["--follow"] : []), operand("container name", name)];
 }
 
-export function logsArgs(name: string, tail: number): string[] {
-  return ["logs", "--tail", String(Math.max(0, Math.floor(tail))), operand("container name", name)];
+/** `podman wait`: ends when the container is not running (at once for one that is not), printing its exit code. */
+export function waitArgs(name: string): string[] {
+  return ["wait", operand("container name", name)];
 }
 
 /**

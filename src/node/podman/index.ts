@@ -15,5 +15,5 @@ export {
   type StreamOptions,
 } from "./runner.ts";
 export * as podmanArgs from "./args.ts";
-export { mapState, parseImageInspect, parseInspect, parsePs, parseVersion, type ParsedImage } from "./parse.ts";
+export { mapState, parseImageInspect, parseInspect, parseLogTarget, parsePs, parseVersion, type LogTarget, type ParsedImage } from "./parse.ts";
 export { authFileText, registryHost, type RegistryCredentials } from "./registry-auth.ts";

@@ -261,6 +261,32 @@ export function parseInspect(text: string): ContainerDetails | null {
   };
 }
 
+const LogInspectEntry = v.looseObject({
+  State: v.looseObject({ Status: v.string() }),
+  HostConfig: v.looseObject({
+    LogConfig: v.nullish(v.looseObject({ Type: v.nullish(v.string()), Path: v.nullish(v.string()) })),
+  }),
+});
+
+/** Where a container's log is kept, and whether it can still grow. */
+export interface LogTarget {
+  /** The log driver: "k8s-file" (podman's default), "journald", …; "" when podman names none. */
+  driver: string;
+  /** The k8s-file driver's file; "" for other drivers. */
+  path: string;
+  state: ContainerState;
+}
+
+/**
+ * `podman container inspect --format json` → the container's log driver, log
+ * file and state, or null when podman printed an empty list.
+ */
+export function parseLogTarget(text: string): LogTarget | null {
+  const c = parseOutput(v.array(LogInspectEntry), text, "container inspect")[0];
+  if (!c) return null;
+  return { driver: c.HostConfig.LogConfig?.Type ?? "", path: c.HostConfig.LogConfig?.Path ?? "", state: mapState(c.State.Status) };
+}
+
 /** A local image and its own environment (Config.Env). */
 export interface ParsedImage {
   info: ImageInfo;
@@ -283,33 +309,4 @@ export function parseVersion(text: string): string {
   return parseOutput(Version, text, "version").Client.Version;
 }
 
-const Event = v.looseObject({
-  ID: v.string(),
-  Name: v.string(),
-  Status: v.string(),
-  Time: v.string(),
-  Type: v.optional(v.string()),
-  Image: v.optional(v.string()),
-  ContainerExitCode: v.optional(v.nullable(v.number())),
-});
-
-/** One line of `podman events --format json` → a RuntimeEvent, or null for a line that is not a container event. */
-export function parseEvent(line: string): RuntimeEvent | null {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  const r = v.safeParse(Event, raw);
-  if (!r.success || (r.output.Type !== undefined && r.output.Type !== "container")) return null;
-  const e = r.output;
-  return {
-    name: e.Name,
-    id: e.ID,
-    status: e.Status,
-    time: parseTime(e.Time),
-    exitCode: e.ContainerExitCode ?? (e.Status === "died" ? 0 : null),
-    image: e.Image ?? "",
-  };
-}
+export { parseEvent } from "./_parse-event.ts";

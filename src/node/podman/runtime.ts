@@ -3,14 +3,12 @@
  * JSON is checked by parse.ts, processes go through the Runner. This file
  * only sequences calls and turns podman's failures into the port's errors.
  */
-import { isMcpError, McpError } from "../../lib/errors.ts";
+import { McpError } from "../../lib/errors.ts";
 import type { ContainerRuntime, PullOptions } from "../runtime/port.ts";
 import type { ContainerDetails, ContainerSpec, ImageInfo, ObservedContainer, RuntimeEvent } from "../runtime/types.ts";
 import {
   eventsArgs,
   execArgs,
-  logsArgs,
-  streamLogsArgs,
   imageInspectArgs,
   inspectArgs,
   psArgs,
@@ -22,7 +20,8 @@ import {
   stopArgs,
   versionArgs,
 } from "./args.ts";
-import { parseEvent, parseImageInspect, parseInspect, parsePs, parseVersion, type ParsedImage } from "./parse.ts";
+import { streamLog, type LogDeps } from "./_log-stream.ts";
+import { parseEvent, parseImageInspect, parseInspect, parseLogTarget, parsePs, parseVersion, type LogTarget, type ParsedImage } from "./parse.ts";
 import { RunnerError, reasonOf, type Runner } from "./runner.ts";
 
 /** Deadlines of podman calls. */
@@ -37,6 +36,8 @@ export interface PodmanTimeouts {
 export interface PodmanRuntimeOptions {
   runner: Runner;
   timeouts?: PodmanTimeouts;
+  /** How often a followed k8s-file log is checked for new records, in ms. Default 250 (podman's own interval). */
+  logPollMs?: number;
 }
 
 /** The grace period rm gives a running container before killing it. */
@@ -70,6 +71,7 @@ export function createPodmanRuntime(opts: PodmanRuntimeOptions): ContainerRuntim
   const { runner } = opts;
   const callMs = opts.timeouts?.callMs ?? 60_000;
   const pullMs = opts.timeouts?.pullMs ?? 600_000;
+  const logDeps: LogDeps = { runner, callMs, pollMs: opts.logPollMs ?? 250 };
 
   const call = (argv: string[], extraMs = 0) => runner.run(argv, { timeoutMs: callMs + extraMs });
 
@@ -85,16 +87,11 @@ export function createPodmanRuntime(opts: PodmanRuntimeOptions): ContainerRuntim
     }
   }
 
-  /** Like onContainer, but keeps stdout and stderr apart (podman logs replays both). */
-  async function onContainerOutput(name: string, argv: string[]): Promise<{ stdout: string; stderr: string }> {
-    try {
-      return await call(argv);
-    } catch (err) {
-      if (failedWith(err, NO_CONTAINER)) {
-        throw new McpError("not_found", `container ${name} not found`, "list containers with `mcp ps`", { cause: err });
-      }
-      throw err;
-    }
+  /** Where a container's log is kept; a missing container fails not_found. */
+  async function logTarget(name: string): Promise<LogTarget> {
+    const target = parseLogTarget(await onContainer(name, inspectArgs(name)));
+    if (!target) throw new McpError("not_found", `container ${name} not found`, "list containers with `mcp ps`");
+    return target;
   }
 
   async function readImage(ref: string): Promise<ParsedImage | null> {
@@ -220,38 +217,15 @@ export function createPodmanRuntime(opts: PodmanRuntimeOptions): ContainerRuntim
     },
 
     async logs(name: string, tail: number): Promise<string> {
-      const r = await onContainerOutput(name, logsArgs(name, tail));
-      return (r.stdout + r.stderr).trimEnd();
+      const lines: string[] = [];
+      await streamLog(logDeps, name, await logTarget(name), { tail, follow: false, signal: new AbortController().signal }, (l) => lines.push(l));
+      return lines.join("\n");
     },
 
     async streamLogs(name, o, onLine) {
-      if (!(await onContainerOutput(name, inspectArgs(name)).then(() => true, (err) => {
-        if (isMcpError(err, "not_found")) return false;
-        throw err;
-      }))) {
-        throw new McpError("not_found", `container ${name} not found`, "list containers with `mcp ps`");
-      }
+      const target = await logTarget(name);
       if (o.signal.aborted) return;
-      // Without --follow the log is read to its end: that has the deadline of any podman call.
-      const ac = new AbortController();
-      const cancel = () => ac.abort();
-      o.signal.addEventListener("abort", cancel, { once: true });
-      let timedOut = false;
-      const timer = o.follow ? undefined : setTimeout(() => {
-        timedOut = true;
-        ac.abort();
-      }, callMs);
-      try {
-        const handle = runner.stream(streamLogsArgs(name, o.tail, o.follow), { signal: ac.signal, onLine, onErrLine: onLine });
-        await handle.done;
-      } finally {
-        clearTimeout(timer);
-        o.signal.removeEventListener("abort", cancel);
-      }
-      if (timedOut) {
-        throw new McpError("deadline_exceeded", `podman logs did not answer within ${Number((callMs / 1000).toFixed(1))}s`,
-          "podman may be stuck: check `podman ps` and for hung podman/conmon processes on the node");
-      }
+      await streamLog(logDeps, name, target, o, onLine);
     },
 
     async watch(onEvent: (e: RuntimeEvent) => void, signal: AbortSignal): Promise<void> {

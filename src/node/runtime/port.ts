@@ -54,15 +54,17 @@ export interface ContainerRuntime {
    */
   exec(name: string, cmd: string[], timeoutMs: number): Promise<{ code: number; output: string }>;
 
-  /** The last `tail` lines of a container's log (stdout and stderr). Fails `not_found`. */
+  /** The last `tail` lines (0 = all) of a container's log (stdout and stderr, in the order they ended). Fails `not_found`. */
   logs(name: string, tail: number): Promise<string>;
 
   /**
    * Streams a container's log lines (stdout and stderr) to onLine: the last
    * `tail` lines (0 = all), then, with `follow`, new lines as they come.
    * Resolves when the log ends (without follow: at once; with follow: when
-   * the container stops) or when `signal` aborts. Fails `not_found` for a
-   * missing container.
+   * the container stops) or when `signal` aborts. Lines come whole (partial
+   * records joined), stdout and stderr in the order they ended; an
+   * unfinished last line comes as a line. Fails `not_found` for a missing
+   * container.
    */
   streamLogs(name: string, o: { tail: number; follow: boolean; signal: AbortSignal }, onLine: (line: string) => void): Promise<void>;
 

@@ -5,6 +5,7 @@ import {
   imageInspectArgs,
   inspectArgs,
   labelArgs,
+  logsArgs,
   networkArgs,
   portArgs,
   psArgs,
@@ -18,6 +19,7 @@ import {
   userArgs,
   versionArgs,
   volumeArgs,
+  waitArgs,
 } from "../../../src/node/podman/args.ts";
 import { isMcpError } from "../../../src/lib/errors.ts";
 import type { ContainerSpec } from "../../../src/node/runtime/types.ts";
@@ -150,6 +152,28 @@ describe("verbs", () => {
     expect(restartArgs("c1", 3)).toEqual(["restart", "-t", "3", "c1"]);
     expect(rmArgs("c1")).toEqual(["rm", "-f", "-t", "10", "c1"]);
     expect(rmArgs("c1", 0)).toEqual(["rm", "-f", "-t", "0", "c1"]);
+  });
+});
+
+describe("logsArgs and waitArgs", () => {
+  test("logs: --tail only for a positive whole count (0 = all), --follow only when following", () => {
+    expect(logsArgs("c1", { tail: 0, follow: false })).toEqual(["logs", "c1"]);
+    expect(logsArgs("c1", { tail: 20, follow: false })).toEqual(["logs", "--tail", "20", "c1"]);
+    expect(logsArgs("c1", { tail: 2.7, follow: true })).toEqual(["logs", "--tail", "2", "--follow", "c1"]);
+    expect(logsArgs("c1", { tail: -3, follow: true })).toEqual(["logs", "--follow", "c1"]);
+    expect(logsArgs("c1", { tail: Number.NaN, follow: false })).toEqual(["logs", "c1"]);
+  });
+
+  test("wait, and both refuse a name podman would read as a flag", () => {
+    expect(waitArgs("c1")).toEqual(["wait", "c1"]);
+    for (const build of [() => logsArgs("--all", { tail: 1, follow: false }), () => waitArgs("-l")]) {
+      try {
+        build();
+        throw new Error("expected a refusal");
+      } catch (err) {
+        expect(isMcpError(err, "invalid_argument")).toBe(true);
+      }
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { mapState, parseImageInspect, parseInspect, parsePs, parseTime, parseVersion } from "../../../src/node/podman/parse.ts";
+import { mapState, parseImageInspect, parseInspect, parseLogTarget, parsePs, parseTime, parseVersion } from "../../../src/node/podman/parse.ts";
 import { McpError } from "../../../src/lib/errors.ts";
 
 /** Fixtures captured from podman 4.3.1 by test/podman/fixtures/capture.ts. */
@@ -125,6 +125,20 @@ describe("parseInspect (real podman output)", () => {
     const [raw] = JSON.parse(await fixture("inspect-created.json"));
     raw.State.Status = 3;
     expect(failure(() => parseInspect(JSON.stringify([raw]))).message).toContain("container inspect field [0].State.Status");
+  });
+});
+
+describe("parseLogTarget (real podman output)", () => {
+  test("the k8s-file driver, its ctr.log and the state, for running, stopped and created containers", async () => {
+    const targets = await Promise.all(["inspect-full.json", "inspect-exited.json", "inspect-created.json"].map(async (f) => parseLogTarget(await fixture(f))));
+    expect(targets.map((t) => [t?.driver, t?.state])).toEqual([["k8s-file", "running"], ["k8s-file", "exited"], ["k8s-file", "created"]]);
+    for (const t of targets) expect(t?.path).toMatch(/^\/var\/lib\/containers\/storage\/overlay-containers\/[0-9a-f]{64}\/userdata\/ctr\.log$/);
+  });
+
+  test("no LogConfig is driver and path \"\"; an empty list is null; a missing State fails naming the field", () => {
+    expect(parseLogTarget(JSON.stringify([{ State: { Status: "running" }, HostConfig: {} }]))).toEqual({ driver: "", path: "", state: "running" });
+    expect(parseLogTarget("[]")).toBeNull();
+    expect(failure(() => parseLogTarget(JSON.stringify([{ HostConfig: {} }]))).message).toContain("field [0].State");
   });
 });
 

@@ -13,7 +13,7 @@ export function statusLines(s: NodeStatusReport): [string, string][] {
     ["disk", `${s.srvRoot}: ${formatBytes(s.diskFreeBytes)} free of ${formatBytes(s.diskTotalBytes)} (${usedPct}% used)`],
     ["memory", `${formatBytes(s.memoryFreeBytes)} available of ${formatBytes(s.memoryTotalBytes)}`],
     ["cpu", `${s.cpus} cores, load ${s.load1.toFixed(2)}`],
-    ["uptime", formatUptime(s.uptimeMs)],
+    ["host uptime", formatUptime(s.uptimeMs)],
     ["certificate", certDays === null ? "unknown" : `expires ${new Date(s.certNotAfter).toISOString().slice(0, 10)} (${certDays} days)`],
   ];
 }
@@ -23,7 +23,9 @@ export function statusJson(s: NodeStatusReport): Record<string, unknown> {
   return {
     agent_version: s.agentVersion, podman_version: s.podmanVersion, services: s.services, components: s.components, running: s.running,
     srv_root: s.srvRoot, disk_total_bytes: s.diskTotalBytes, disk_free_bytes: s.diskFreeBytes, memory_total_bytes: s.memoryTotalBytes,
-    memory_available_bytes: s.memoryFreeBytes, load1: s.load1, cpus: s.cpus, uptime_ms: s.uptimeMs,
+    memory_available_bytes: s.memoryFreeBytes, load1: s.load1, cpus: s.cpus,
+    // uptime_ms is the host's (kept for scripts that read it); the agent's is its own field.
+    uptime_ms: s.uptimeMs, host_uptime_ms: s.uptimeMs, agent_uptime_ms: s.now - s.agentStartedAt,
     agent_started_at: new Date(s.agentStartedAt).toISOString(), cert_not_after: s.certNotAfter ? new Date(s.certNotAfter).toISOString() : null,
   };
 }
