@@ -83,7 +83,7 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
     // Every container the agent creates passes the policy at that moment (deploy, rollback, put-back, start).
     runtime: guardRuntime(runtime, allow),
     allow,
-    prepare: createDataDirs({ srvRoot: cfg.agent.srvRoot, ns, timeoutMs: cfg.agent.podmanTimeoutMs }),
+    prepare: createDataDirs({ srvRoot: cfg.agent.srvRoot, ns, self: selfArgv(), timeoutMs: cfg.agent.podmanTimeoutMs }),
     db,
     journal,
     clock,
@@ -134,9 +134,13 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
   liveView = monitor.live();
   // SPEC §7.7: after a reboot the rootless containers are stopped; what is desired running is started again.
   if (cfg.monitor.onBoot === "start") {
-    void startAfterBoot(deps, (name) => liveView?.get(name)).then((r) => {
-      if (r.started.length + r.failed.length > 0) log.info("boot start done", { started: r.started.length, failed: r.failed.length });
-    });
+    void startAfterBoot(deps, (name) => liveView?.get(name)).then(
+      (r) => {
+        if (r.started.length + r.failed.length > 0) log.info("boot start done", { started: r.started.length, failed: r.failed.length });
+      },
+      // It reports its own failures; an unhandled rejection would end the agent.
+      (err) => log.error("boot start failed", { error: err instanceof Error ? err.stack ?? err.message : String(err) }),
+    );
   }
 
   // An own-CA certificate close to expiry is renewed before the server starts with it (then daily).
@@ -230,6 +234,7 @@ export function agentCommand(io: CliIO) {
       "copy-db": () => import("../node/commands/copy-db.ts").then((m) => m.default(io)),
       "snapshot-dir": () => import("../node/commands/data-dir.ts").then((m) => m.snapshotDir(io)),
       "restore-dir": () => import("../node/commands/data-dir.ts").then((m) => m.restoreDir(io)),
+      "make-dirs": () => import("../node/commands/data-dir.ts").then((m) => m.makeDirs(io)),
     },
   });
 }

@@ -5,6 +5,7 @@ import { isMcpError, messageOf } from "../../lib/errors.ts";
 import type { CliIO } from "../../lib/io.ts";
 import { silentLogger } from "../../lib/log.ts";
 import { applyArchive, snapshotService } from "../snapshot/index.ts";
+import { makeDirsConfined } from "../transfer/index.ts";
 
 /**
  * The agent's own helpers for a service's data under rootless podman
@@ -75,6 +76,25 @@ export const restoreDir = (io: CliIO) =>
       } finally {
         // What was extracted belongs to the containers' ids: only this process, in the namespace, may remove it.
         rmSync(join(args.work, "tree"), { recursive: true, force: true });
+      }
+    },
+  });
+
+export const makeDirs = (io: CliIO) =>
+  defineCommand({
+    meta: { name: "make-dirs", description: "(the agent's own) a component's missing data directories, inside podman's user namespace", hidden: true },
+    args: {
+      dir: { type: "positional", description: "the service's directory", required: true },
+      rel: { type: "positional", description: "the directory to make, relative to it", required: true },
+      owner: { type: "positional", description: "uid:gid to give what is made, or \"\"", required: false },
+    },
+    run({ args }) {
+      try {
+        const m = /^(\d+):(\d+)$/.exec(args.owner ?? "");
+        makeDirsConfined(args.dir, args.rel.split("/"), m ? { uid: Number(m[1]), gid: Number(m[2]) } : null);
+        return 0;
+      } catch (err) {
+        return fail(io, err, "cannot make the directories");
       }
     },
   });

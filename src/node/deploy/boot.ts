@@ -1,6 +1,6 @@
 import { messageOf } from "../../lib/errors.ts";
 import type { ObservedContainer } from "../runtime/types.ts";
-import { listServices, setObserved, type ComponentRecord } from "../store/index.ts";
+import { getService, listServices, setObserved, type ComponentRecord } from "../store/index.ts";
 import { observedStateOf } from "../monitor/state.ts";
 import type { DeployDeps } from "./deploy.ts";
 import { waitHealthy } from "./health.ts";
@@ -39,20 +39,24 @@ export async function startAfterBoot(deps: DeployDeps, state: (containerName: st
   const queue = wanted.filter((c) => state(c.containerName));
   // Gone: recreated through start (one at a time: rare after a reboot).
   for (const c of gone) {
+    if (!stillWanted(deps, c)) continue;
     const [r] = await startService(deps, { service: c.service, component: c.name }).catch((err) => [{ status: "failed", message: messageOf(err) }]);
     if (r?.status !== "ok") fail(c, r?.message ?? "not started");
   }
   const started: ComponentRecord[] = [];
   const worker = async () => {
     for (let c = queue.shift(); c; c = queue.shift()) {
-      const release = await deps.locks.acquire(`service ${c.service}`, { waitMs: deps.defaultLockWaitMs });
+      let release: (() => void) | undefined;
       try {
+        release = await deps.locks.acquire(`service ${c.service}`, { waitMs: deps.defaultLockWaitMs });
+        // An operator may have stopped it (or deployed it anew) since the agent started: that decides.
+        if (!stillWanted(deps, c)) continue;
         await deps.runtime.start(c.containerName);
         started.push(c);
       } catch (err) {
         fail(c, messageOf(err));
       } finally {
-        release();
+        release?.();
       }
     }
   };
@@ -72,4 +76,11 @@ export async function startAfterBoot(deps: DeployDeps, state: (containerName: st
     report.started.push(`${c.service}/${c.name}`);
   }));
   return report;
+}
+
+/** The component is still desired running in an active service, with the container the boot saw (not stopped or redeployed meanwhile). */
+function stillWanted(deps: DeployDeps, c: ComponentRecord): boolean {
+  const svc = getService(deps.db, c.service);
+  const now = svc?.components.find((x) => x.name === c.name);
+  return !!svc?.active && now?.desired === "running" && now.containerId === c.containerId;
 }

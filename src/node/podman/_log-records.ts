@@ -57,6 +57,9 @@ export function parseLogRecord(line: Uint8Array): LogRecord | null {
   return { stream, partial, content: line.subarray(Math.min(afterTag + 1, line.length)) };
 }
 
+/** The most of one line the agent keeps and sends (1 MiB): the rest is counted and said. */
+export const MAX_LINE_BYTES = 1 << 20;
+
 /** Joins records (in file order) into a container's lines. */
 export interface LineJoiner {
   /** Takes the next record; a full record emits its stream's line. */
@@ -71,26 +74,40 @@ export interface LineJoiner {
  */
 export function createLineJoiner(onLine: (line: string) => void): LineJoiner {
   const decoder = new TextDecoder();
-  const pending: Record<LogStream, { parts: Uint8Array[]; last: number }> = { stdout: { parts: [], last: 0 }, stderr: { parts: [], last: 0 } };
+  const fresh = () => ({ parts: [] as Uint8Array[], bytes: 0, dropped: 0, last: 0 });
+  const pending: Record<LogStream, ReturnType<typeof fresh>> = { stdout: fresh(), stderr: fresh() };
   let seq = 0;
+  /** Keeps at most MAX_LINE_BYTES of a line: a container writing without newlines must not grow the agent without end. */
+  const keep = (p: ReturnType<typeof fresh>, b: Uint8Array) => {
+    const room = MAX_LINE_BYTES - p.bytes;
+    if (room <= 0) {
+      p.dropped += b.length;
+      return;
+    }
+    const part = b.length > room ? b.subarray(0, room) : b;
+    p.parts.push(part);
+    p.bytes += part.length;
+    p.dropped += b.length - part.length;
+  };
   const take = (stream: LogStream, last: Uint8Array | null) => {
     const p = pending[stream];
-    const parts = last ? [...p.parts, last] : p.parts;
-    p.parts = [];
-    if (parts.length === 1) return decoder.decode(parts[0]);
+    if (last) keep(p, last);
+    const { parts, dropped } = p;
+    pending[stream] = { ...fresh(), last: p.last };
     const all = new Uint8Array(parts.reduce((n, b) => n + b.length, 0));
     let at = 0;
     for (const b of parts) {
       all.set(b, at);
       at += b.length;
     }
-    return decoder.decode(all);
+    const text = decoder.decode(all);
+    return dropped > 0 ? `${text}… [mcp: line cut at ${MAX_LINE_BYTES} bytes; ${dropped} more]` : text;
   };
   return {
     push(record) {
       const p = pending[record.stream];
       if (record.partial) {
-        p.parts.push(record.content);
+        keep(p, record.content);
         p.last = ++seq;
         return;
       }
@@ -133,6 +150,7 @@ export function createTailSelector(lines: number, o: { follow: boolean }): TailS
   // A stream is open while its earliest chosen record may not start its line (an earlier P would belong to it).
   const open: Record<LogStream, boolean> = { stdout: false, stderr: false };
   let counted = 0;
+  const lineBytes: Record<LogStream, number> = { stdout: 0, stderr: 0 };
   const need = (): TailNeed => {
     if (counted < lines || open.stdout || open.stderr) return "more";
     return o.follow && !(seen.stdout && seen.stderr) ? "lookback" : "done";
@@ -148,6 +166,8 @@ export function createTailSelector(lines: number, o: { follow: boolean }): TailS
       } else if (open[s]) {
         if (record.partial) chosen.push(record);
         else open[s] = false;
+        // A line far past MAX_LINE_BYTES: its start is not looked for (the joiner would keep only that much anyway).
+        if (open[s] && (lineBytes[s] += record.content.length) > MAX_LINE_BYTES) open[s] = false;
       } else if (o.follow && !seen[s] && record.partial) {
         // The last record of a stream absent from the last lines: its line is still being written.
         chosen.push(record);

@@ -3,3 +3,4 @@ export { checkRelativePath, isKeyMaterial, modeFor } from "./paths.ts";
 export { receiveFile, sendFile, type ReceiveOptions } from "./files.ts";
 export { writeChunks } from "./_chunks.ts";
 export { errnoOf, ioError } from "./errors.ts";
+export { makeDirsConfined } from "./dirs.ts";

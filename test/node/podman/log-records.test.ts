@@ -5,8 +5,7 @@ import {
   parseLogRecord,
   splitRecords,
   type LogRecord,
-  type TailNeed,
-} from "../../../src/node/podman/_log-records.ts";
+  type TailNeed, MAX_LINE_BYTES } from "../../../src/node/podman/_log-records.ts";
 
 const enc = new TextEncoder();
 const bytes = (s: string) => enc.encode(s);
@@ -179,5 +178,26 @@ describe("createTailSelector", () => {
     const only = tail([rec("stdout", false, "o1"), rec("stdout", false, "o2")], 1, { follow: true });
     expect(only.need).toBe("lookback");
     expect(only.lines).toEqual(["o2"]);
+  });
+});
+
+describe("a line without end (found by the hostile review: 330 MB of P records took 1.1 GB for --tail 1)", () => {
+  test("the joiner keeps at most MAX_LINE_BYTES of a line and says how much more there was", () => {
+    const lines: string[] = [];
+    const j = createLineJoiner((l) => lines.push(l));
+    const chunk = new Uint8Array(256 << 10).fill(0x61);
+    for (let i = 0; i < 12; i++) j.push({ stream: "stdout", partial: true, content: chunk });
+    j.push({ stream: "stdout", partial: false, content: new TextEncoder().encode("end") });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.startsWith("a".repeat(MAX_LINE_BYTES))).toBe(true);
+    expect(lines[0]!.slice(MAX_LINE_BYTES)).toBe(`… [mcp: line cut at ${MAX_LINE_BYTES} bytes; ${12 * (256 << 10) + 3 - MAX_LINE_BYTES} more]`);
+  });
+
+  test("the tail selector stops looking back once a line passed MAX_LINE_BYTES", () => {
+    const sel = createTailSelector(1, { follow: false });
+    const chunk = new Uint8Array(256 << 10);
+    let offered = 0;
+    for (let i = 0; i < 100 && sel.offer({ stream: "stdout", partial: true, content: chunk }) !== "done"; i++) offered++;
+    expect(offered).toBeLessThan(10);
   });
 });
