@@ -235,6 +235,8 @@ export function agentCommand(io: CliIO) {
       "snapshot-dir": () => import("../node/commands/data-dir.ts").then((m) => m.snapshotDir(io)),
       "restore-dir": () => import("../node/commands/data-dir.ts").then((m) => m.restoreDir(io)),
       "make-dirs": () => import("../node/commands/data-dir.ts").then((m) => m.makeDirs(io)),
+      "push-file": () => import("../node/commands/file-helpers.ts").then((m) => m.pushFile(io)),
+      "pull-file": () => import("../node/commands/file-helpers.ts").then((m) => m.pullFile(io)),
     },
   });
 }

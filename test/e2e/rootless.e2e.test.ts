@@ -7,7 +7,7 @@
 // and brought files back owned by container root.
 import { $ } from "bun";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startTestAgent, writeServiceDef, type TestAgent } from "../support/agent.ts";
 import { ensureTestImages, removeContainers, TEST_IMAGES, uniqueName } from "../support/image.ts";
@@ -86,6 +86,22 @@ describe.skipIf(!ready.ok)("e2e: the production shape (agent as mcp, rootless po
     expect((await agent.cli(["start", svc])).code).toBe(0);
     await waitFor(async () => (await $`${PODMAN_AS_MCP} unshare cat ${join(data, "log")}`.nothrow().quiet().text()).split("\n").filter(Boolean).length === 2, "a second start line", 10_000);
   }, 60_000);
+
+  test("push and pull reach a directory the container's user owns (inside the user namespace); a pushed file is that user's", async () => {
+    const local = join(tempDir("mcp-rl-"), "settings.json");
+    writeFileSync(local, "{\"level\": 2}\n");
+    const p = await agent.cli(["push", local, svc, "data/settings.json"]);
+    expect(p.stderr).toBe("");
+    expect(p.code).toBe(0);
+    expect({ uid: statSync(join(data, "settings.json")).uid, gid: statSync(join(data, "settings.json")).gid }).toEqual({ uid: hostUid(1000), gid: MCP_USER!.subuidStart + 999 });
+    const back = join(tempDir("mcp-rl-"), "whoami");
+    const q = await agent.cli(["pull", svc, "data/whoami", back]);
+    expect(q.stderr).toBe("");
+    expect(q.code).toBe(0);
+    expect(readFileSync(back, "utf8")).toBe("1000\n");
+    // The container reads what was pushed.
+    expect((await $`${PODMAN_AS_MCP} exec ${svc}-app cat /data/settings.json`.text())).toBe("{\"level\": 2}\n");
+  }, 30_000);
 
   test("push and pull in the service's own directory", async () => {
     const local = join(tempDir("mcp-rl-"), "app.conf");

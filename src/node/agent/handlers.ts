@@ -11,7 +11,7 @@ import type { ServiceDef } from "../runtime/types.ts";
 import { redactEnv } from "../../servicedef/index.ts";
 import type { ServiceRecord } from "../store/index.ts";
 import { nodeStatus, type NodeFacts } from "./node-status.ts";
-import { receiveFile, sendFile } from "../transfer/index.ts";
+import { pullInNamespace, pushInNamespace, receiveFile, sendFile } from "../transfer/index.ts";
 import { restoreService, snapshotService } from "../snapshot/index.ts";
 
 function assertTarget(t: { service: string; component: string }): void {
@@ -78,6 +78,7 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: H
       }
     }
   };
+  const helper = opts?.userns && opts.self ? { self: opts.self, wrap: opts.userns.wrap } : null;
   /** A service's directory may be worked on: a valid, unreserved name whose directory is not the agent's state. */
   const assertDataDir = (service: string) => {
     assertServiceName("service", service);
@@ -183,11 +184,14 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: H
     },
     async pushFile(header, chunks) {
       assertDataDir(header.service);
-      return receiveFile({ srvRoot: facts.srvRoot, service: header.service, path: header.path, mode: header.mode, maxBytes: maxTransferBytes }, chunks);
+      const o = { srvRoot: facts.srvRoot, service: header.service, path: header.path, mode: header.mode, maxBytes: maxTransferBytes };
+      // Rootless: inside podman's user namespace, where a directory a container user owns is reachable.
+      return helper ? pushInNamespace(helper, o, chunks) : receiveFile({ ...o, inheritOwner: true }, chunks);
     },
     async pullFile(target, ctx, send) {
       assertDataDir(target.service);
-      for await (const c of sendFile({ srvRoot: facts.srvRoot, service: target.service, path: target.path })) {
+      const o = { srvRoot: facts.srvRoot, service: target.service, path: target.path };
+      for await (const c of helper ? pullInNamespace(helper, o) : sendFile(o)) {
         if (ctx.signal.aborted) return;
         await send(c);
       }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import {
-  closeSync, constants as C, rmdirSync, fchmodSync, fdatasync, fstatSync, fsyncSync, mkdirSync, openSync, readlinkSync, readSync, renameSync, unlinkSync, writeSync,
+  closeSync, constants as C, rmdirSync, fchmodSync, fchownSync, fdatasync, fstatSync, fsyncSync, mkdirSync, openSync, readlinkSync, readSync, renameSync, unlinkSync, writeSync,
 } from "node:fs";
 import { join } from "node:path";
 import { McpError } from "../../lib/errors.ts";
@@ -25,6 +25,23 @@ const DIR_FLAGS = C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW;
 /** Linux O_PATH: a descriptor to look at a file (fstat) without opening it for I/O. */
 const O_PATH = 0o10000000;
 const at = (dirFd: number, name: string) => `/proc/self/fd/${dirFd}/${name}`;
+
+/** The owner a pushed file takes: the regular file it replaces, else its directory (looked at through O_PATH, never followed). */
+function ownerOf(dirFd: number, name: string): { uid: number; gid: number } {
+  try {
+    const fd = openSync(at(dirFd, name), O_PATH | C.O_NOFOLLOW);
+    try {
+      const st = fstatSync(fd);
+      if (st.isFile()) return { uid: st.uid, gid: st.gid };
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // no such file: the directory's owner
+  }
+  const dir = fstatSync(dirFd);
+  return { uid: dir.uid, gid: dir.gid };
+}
 
 function refusedSymlink(path: string): McpError {
   return new McpError("invalid_argument", `path ${JSON.stringify(path)} is refused: it goes through a symlink or a non-directory`,
@@ -116,6 +133,12 @@ export interface ReceiveOptions {
   /** The sender's permission bits; 0 = default (see modeFor). */
   mode: number;
   maxBytes: number;
+  /**
+   * The new file gets the owner of the file it replaces, or of its directory
+   * (when this process may: root, or root inside rootless podman's user
+   * namespace): a file pushed for a container's user stays that user's.
+   */
+  inheritOwner?: boolean;
 }
 
 /**
@@ -147,7 +170,11 @@ export async function receiveFile(
     const mode = modeFor(name, o.mode);
     try {
       fd = openSync(at(dirFd, tmp), C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, mode);
-      fchmodSync(fd, mode); // exactly, whatever the umask
+      if (o.inheritOwner && process.getuid?.() === 0) {
+        const from = ownerOf(dirFd, name);
+        fchownSync(fd, from.uid, from.gid);
+      }
+      fchmodSync(fd, mode); // exactly, whatever the umask (and after the chown, which clears special bits)
     } catch (err) {
       throw ioError(`cannot create a file in ${o.service}/${parts.slice(0, -1).join("/")}`, err);
     }

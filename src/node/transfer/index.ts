@@ -4,3 +4,5 @@ export { receiveFile, sendFile, type ReceiveOptions } from "./files.ts";
 export { writeChunks } from "./_chunks.ts";
 export { errnoOf, ioError } from "./errors.ts";
 export { makeDirsConfined } from "./dirs.ts";
+export { decodeFrames, encodeFrame, type FrameKind } from "./frames.ts";
+export { pullInNamespace, pushInNamespace, type Helper } from "./_child.ts";
