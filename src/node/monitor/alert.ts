@@ -56,6 +56,19 @@ export type ExecFn = (argv: string[], env: Record<string, string>, stdin: string
 export const ALERT_TIMEOUT_MS = 30_000;
 
 /**
+ * Why the alert command failed, in its own words (the process seam words its
+ * errors for podman: "cannot run podman", "install podman").
+ */
+export function alertCommandError(command: readonly string[], err: unknown): string {
+  const e = err as { code?: string; exitCode?: number; stderrTail?: string };
+  const name = command[0] ?? "";
+  if (e?.code === "unavailable") return `[monitor] alert_command ${name} cannot be run (not found or not executable): fix the command in the agent config`;
+  if (e?.code === "deadline_exceeded") return `[monitor] alert_command ${name} did not finish within ${ALERT_TIMEOUT_MS / 1000}s and was killed`;
+  if (typeof e?.exitCode === "number") return `[monitor] alert_command ${name} exited ${e.exitCode}${e.stderrTail ? `: ${e.stderrTail.trim().split("\n").at(-1)}` : ""}`;
+  return `[monitor] alert_command ${name} failed: ${messageOf(err)}`;
+}
+
+/**
  * Sends alerts: records each as an event, then runs `alert_command` (if any)
  * in the background. A failing or hanging command is logged and never holds
  * up the monitor.
@@ -74,7 +87,7 @@ export function createAlerter(o: { command: string[]; exec: ExecFn; journal: Jou
       const { env, json } = alertPayload(facts);
       running++;
       o.exec(o.command, env, json, ALERT_TIMEOUT_MS)
-        .catch((err) => o.log.error("alert command failed", { kind: a.kind, service: a.service, component: a.component, error: messageOf(err) }))
+        .catch((err) => o.log.error("alert command failed", { kind: a.kind, service: a.service, component: a.component, command: o.command[0], error: alertCommandError(o.command, err) }))
         .finally(() => running--);
     },
   };

@@ -88,6 +88,8 @@ export async function startMonitor(d: MonitorDeps): Promise<Monitor> {
         return {
           service: s.name, component: c.name, desired: c.desired, observed: observedStateOf(box, c.desired), recorded: c.observed,
           containerId: box?.id ?? "", exitCode: box?.exitCode ?? 0,
+          // Without a restart policy nothing brings it back: a drift is alerted at once (no grace to wait).
+          selfRestarting: /^(always|unless-stopped|on-failure)/.test(c.spec.restart),
         };
       }),
     );

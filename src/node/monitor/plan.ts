@@ -49,6 +49,12 @@ export interface ComponentView {
   recorded: ObservedState;
   containerId: string;
   exitCode: number;
+  /**
+   * A restart policy may bring the container back by itself (always,
+   * unless-stopped, on-failure): only then is a drift given the grace
+   * (issue 15); unset = it may.
+   */
+  selfRestarting?: boolean;
 }
 
 export type Action =
@@ -158,7 +164,7 @@ export function plan(input: PlanInput): PlanOutput {
     inc.lastBad = c.observed;
     if (!inc.alerted && !inc.quiet) {
       if (inc.kind === "flapping") alert("flapping", inc.previous);
-      else if (input.boot || now >= inc.since + rules.driftGraceMs) alert("drift", inc.previous);
+      else if (input.boot || c.selfRestarting === false || now >= inc.since + rules.driftGraceMs) alert("drift", inc.previous);
       else wake(inc.since + rules.driftGraceMs);
     }
     if (rules.reconcile && drifting && !input.silent && !input.boot) {

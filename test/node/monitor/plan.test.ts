@@ -122,3 +122,19 @@ describe("monitor plan: what the alerts say was before", () => {
     ]);
   });
 });
+
+describe("drift grace only where a restart policy may bring the container back (issue 15)", () => {
+  const view = (selfRestarting: boolean): ComponentView => ({
+    service: "s", component: "c", desired: "running", observed: "exited", recorded: "running", containerId: "id", exitCode: 137, selfRestarting,
+  });
+  const rules: MonitorRules = { flapThreshold: 3, flapWindowMs: 600_000, cooldownMs: 900_000, driftGraceMs: 500, reconcile: false };
+  test("no restart policy: the drift is alerted at once", () => {
+    const out = plan({ components: [view(false)], trackers: new Map(), now: 1000, silent: false, busy: () => false, rules });
+    expect(out.actions.filter((a) => a.type === "alert").map((a) => (a as { kind: string }).kind)).toEqual(["drift"]);
+  });
+  test("a restart policy: it waits the grace first", () => {
+    const out = plan({ components: [view(true)], trackers: new Map(), now: 1000, silent: false, busy: () => false, rules });
+    expect(out.actions.filter((a) => a.type === "alert")).toEqual([]);
+    expect(out.wakeAt).toBe(1500);
+  });
+});
