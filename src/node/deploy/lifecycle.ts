@@ -7,6 +7,7 @@ import type { DeployDeps } from "./deploy.ts";
 import { selectComponents } from "./deploy.ts";
 import type { ComponentResult } from "./types.ts";
 import { waitForStart } from "./_wait.ts";
+import { imageByDigest } from "./health.ts";
 
 export interface LifecycleTarget {
   service: string;
@@ -86,9 +87,12 @@ export function startService(deps: DeployDeps, target: LifecycleTarget): Promise
     if (existing) {
       await deps.runtime.start(c.containerName);
     } else {
-      const id = await deps.runtime.run(containerSpecFor(deps.node, c.service, c.spec));
+      // By the digest it was deployed with (issue 15): the tag may have moved since, and this is no deploy.
+      const spec = containerSpecFor(deps.node, c.service, c.spec);
+      spec.image = imageByDigest(c.spec.image, c.imageDigest);
+      const id = await deps.runtime.run(spec);
       putComponent(deps.db, { ...c, containerId: id }, deps.clock.now());
-      how = "recreated from its deployed spec and started";
+      how = `recreated from its deployed spec (${spec.image === c.spec.image ? "by tag: no digest recorded" : "by digest"}) and started`;
     }
     const after = await waitForStart(deps.runtime, c.containerName, deps.startTimeoutMs);
     await observe(deps, c);

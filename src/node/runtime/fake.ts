@@ -284,15 +284,18 @@ export class FakeRuntime implements ContainerRuntime {
     return c;
   }
 
-  /** A local image by reference or id (an image whose tag moved away is still found by id, as podman keeps it). */
-  /** A local image by reference, id, or `repo@digest` (as podman resolves them). */
+  /**
+   * A local image by reference, id, or `repo@digest` (as podman resolves
+   * them); an image whose tag moved away is still found by id and digest, as
+   * podman keeps it.
+   */
   private findImage(refOrId: string): FakeImage | undefined {
     const found = this.images.get(refOrId) ?? this.imagesById.get(refOrId);
     if (found) return found;
     const at = refOrId.indexOf("@");
     if (at < 0) return undefined;
     const [repo, digest] = [refOrId.slice(0, at), refOrId.slice(at + 1)];
-    return [...this.images.values()].find((img) => img.digest === digest && (img.ref === repo || img.ref.startsWith(`${repo}:`)));
+    return [...this.imagesById.values()].find((img) => img.digest === digest && (img.ref === repo || img.ref.startsWith(`${repo}:`)));
   }
 
   private observe(c: FakeContainer): ObservedContainer {

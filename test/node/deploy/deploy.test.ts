@@ -187,6 +187,20 @@ describe("stop, start, restart", () => {
     expect(c).toMatchObject({ state: "running", env: ["A=1"], ports: ["127.0.0.1:8080:80"] });
   });
 
+  test("start recreates by the recorded digest, not the tag, which may have moved since (issue 15)", async () => {
+    const { runtime, deps } = setup();
+    await deploy(deps, svc([comp("api", IMG1)]));
+    const deployedId = (await runtime.inspect("metacrypt-api"))!.imageId;
+    // The tag moves to another image; the container goes.
+    runtime.addImage(IMG1, { digest: `sha256:${"9".repeat(64)}` });
+    await runtime.remove("metacrypt-api");
+    const r = await startService(deps, { service: "metacrypt", component: "" });
+    expect(r[0]!.message).toBe("recreated from its deployed spec (by digest) and started");
+    const c = await runtime.inspect("metacrypt-api");
+    expect(c!.imageId).toBe(deployedId);
+    expect(c!.image).toMatch(/@sha256:/);
+  });
+
   test("restart keeps desired state; a missing container is a clear failure", async () => {
     const { runtime, db, deps } = setup();
     await deploy(deps, svc([comp("api")]));
