@@ -277,5 +277,5 @@ export async function replaceComponent(
     if (!isMcpError(err)) deps.log.error("deploy failed", { service, component: spec.name, error: err instanceof Error ? err.stack : String(err) });
     failure = { why: `${step ? `${step}: ` : ""}${isMcpError(err) ? err.message : `internal error: ${messageOf(err)}`}`, probe: "" };
   }
-  return putBack(deps, { service, spec, name, version, deploymentId, previous: getComponent(db, service, spec.name) }, failure);
+  return putBack(deps, { service, spec, name, version, deploymentId }, failure);
 }

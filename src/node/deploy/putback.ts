@@ -1,7 +1,7 @@
 import { messageOf } from "../../lib/errors.ts";
 import type { ComponentSpec } from "../runtime/types.ts";
 import { specHash } from "../../servicedef/index.ts";
-import { finishDeployment, putComponent, type ComponentRecord } from "../store/index.ts";
+import { finishDeployment, lastGoodDeployment, putComponent, type ComponentRecord } from "../store/index.ts";
 import { observedStateOf } from "../monitor/state.ts";
 import { containerSpecFor } from "./containers.ts";
 import type { DeployDeps } from "./deploy.ts";
@@ -16,30 +16,42 @@ function lastLines(text: string, n: number): string {
 
 /**
  * A new container failed its gate: record why, with the probe's output and
- * the container's last log lines, then put the previous deployed spec back
- * by image digest (the old image is still local: no pull). Without a previous
- * spec the failed container is left for inspection and the component fails.
+ * the container's last log lines, then put back the newest deployment that
+ * passed its gate (SPEC §7.7), by image digest (the old image is still
+ * local: no pull) — never merely what the registry last recorded, which may
+ * itself have failed, or come from `sync` without a digest. Without one the
+ * failed container is stopped and left for inspection, the component
+ * recorded desired stopped (nothing starts a version that never passed), and
+ * the result is `failed`.
  */
 export async function putBack(
   deps: DeployDeps,
-  d: { service: string; spec: ComponentSpec; name: string; version: string; deploymentId: number; previous: ComponentRecord | null },
+  d: { service: string; spec: ComponentSpec; name: string; version: string; deploymentId: number },
   failure: { why: string; probe: string },
 ): Promise<ComponentResult> {
   const { runtime, db, clock } = deps;
   const log = lastLines(await runtime.logs(d.name, 20).catch(() => ""), 3);
   const detail = [failure.why, failure.probe && `probe: ${lastLines(failure.probe, 2)}`, log && `last log: ${log}`].filter(Boolean).join("; ");
-  const prev = d.previous;
+  const good = lastGoodDeployment(db, d.service, d.spec.name, d.deploymentId);
+  const prev: ComponentRecord | null = good
+    ? {
+      service: d.service, name: d.spec.name, spec: good.spec, specHash: good.specHash, desired: "running", observed: "unknown", version: good.version,
+      imageDigest: good.imageDigest, containerId: "", containerName: d.name, observedAt: 0, deployedAt: good.finishedAt || good.startedAt, updatedAt: 0,
+    }
+    : null;
   const base = { component: d.spec.name, containerName: d.name };
   if (!prev) {
+    await runtime.stop(d.name, deps.stopTimeoutSec).catch(() => {});
     const now = clock.now();
     finishDeployment(db, d.deploymentId, "failed", detail, now);
     deps.journal.append({ time: now, service: d.service, component: d.spec.name, kind: "deploy-failed", message: detail });
     const after = await runtime.inspect(d.name).catch(() => null);
+    if (after) deps.seen?.(after);
     putComponent(db, {
-      service: d.service, name: d.spec.name, spec: d.spec, specHash: specHash(d.spec), desired: "running", observed: observedStateOf(after, "running"),
+      service: d.service, name: d.spec.name, spec: d.spec, specHash: specHash(d.spec), desired: "stopped", observed: observedStateOf(after, "stopped"),
       version: d.version, imageDigest: "", containerId: after?.id ?? "", containerName: d.name, deployedAt: now,
     }, now);
-    return { ...base, status: "failed", message: `${detail} (no previous version to roll back to)`, version: d.version };
+    return { ...base, status: "failed", message: `${detail} (no version that passed its gate to go back to: left stopped)`, version: d.version };
   }
   await runtime.remove(d.name).catch((err) => deps.log.warn("could not remove the failed container", { name: d.name, error: messageOf(err) }));
   const container = containerSpecFor(deps.node, d.service, prev.spec);

@@ -40,6 +40,18 @@ export function listDeployments(db: Db, service: string, component: string, limi
   return rows.map(toRecord);
 }
 
+/**
+ * The newest deployment of a component that passed its gate (outcome ok,
+ * with a digest), other than `except`: what a rollback or a put-back may go
+ * back to (SPEC §7.7). Null when none.
+ */
+export function lastGoodDeployment(db: Db, service: string, component: string, except = 0): DeploymentRecord | null {
+  const row = db
+    .query(`SELECT ${COLUMNS} FROM deployments WHERE service = ? AND component = ? AND outcome = 'ok' AND image_digest != '' AND id != ? ORDER BY id DESC LIMIT 1`)
+    .get(service, component, except) as Row | null;
+  return row ? toRecord(row) : null;
+}
+
 /** The newest deployment of a component, or null. */
 export function lastDeployment(db: Db, service: string, component: string): DeploymentRecord | null {
   return listDeployments(db, service, component, 1)[0] ?? null;

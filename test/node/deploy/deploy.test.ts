@@ -132,7 +132,8 @@ describe("deploy", () => {
     expect(out.results.map((r) => r.status)).toEqual(["failed", "ok"]);
     expect(out.results[0]!.message).toMatch(/exited at once \(exit code 3\)/);
     expect(lastDeployment(db, "metacrypt", "api")!.outcome).toBe("failed");
-    expect(getService(db, "metacrypt")!.components[0]).toMatchObject({ desired: "running", observed: "exited" });
+    // Nothing ever passed: recorded desired stopped, so nothing (a boot start, a reconcile) runs it again.
+    expect(getService(db, "metacrypt")!.components[0]).toMatchObject({ desired: "stopped", observed: "stopped" });
   });
 
   test("a component filter deploys one component; one that matches nothing is refused", async () => {

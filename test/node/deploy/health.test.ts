@@ -8,6 +8,7 @@ import { getService, listDeployments, openDb } from "../../../src/node/store/ind
 
 const V1 = "registry.example.net:8443/app:v1";
 const V2 = "registry.example.net:8443/app:v2";
+const V3 = "registry.example.net:8443/app:v3";
 const D1 = "sha256:" + "1".repeat(64);
 const HEALTH = { cmd: ["wget", "-qO-", "http://127.0.0.1:8080/healthz"], intervalMs: 5, timeoutMs: 50, retries: 3 };
 
@@ -78,13 +79,26 @@ describe("health gate and automatic rollback", () => {
     expect(runtime.dump().containers[0]).toMatchObject({ state: "running" });
   });
 
-  test("with no previous version the component fails and its container is left for inspection", async () => {
+  test("with no version that passed its gate the component fails, its container stopped and left for inspection (SPEC §7.7)", async () => {
     const { runtime, deploy, comp } = setup();
     runtime.setProbe(V2, { code: 1, output: "not yet" });
     const r = await deploy(comp(V2, { health: HEALTH }));
     expect(r.results[0]!.status).toBe("failed");
-    expect(r.results[0]!.message).toMatch(/\(no previous version to roll back to\)$/);
+    expect(r.results[0]!.message).toMatch(/\(no version that passed its gate to go back to: left stopped\)$/);
     expect(runtime.dump().containers).toHaveLength(1);
+    expect(runtime.dump().containers[0]!.state).not.toBe("running");
+  });
+
+  test("issue 15: a first version that failed, then a second that fails: nothing that never passed is put back", async () => {
+    const { runtime, deploy, comp } = setup();
+    runtime.setProbe(V2, { code: 1, output: "not yet" });
+    await deploy(comp(V2, { health: HEALTH }));
+    runtime.addRemoteImage(V3, { digest: `sha256:${"3".repeat(64)}` });
+    runtime.setProbe(V3, { code: 1, output: "nor this" });
+    const r = await deploy(comp(V3, { health: HEALTH }));
+    expect(r.results[0]!.status).toBe("failed");
+    expect(r.results[0]!.message).not.toMatch(/running again/);
+    expect(runtime.dump().containers.filter((c) => c.state === "running")).toEqual([]);
   });
 
   test("imageByDigest", () => {
