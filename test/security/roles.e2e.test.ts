@@ -10,7 +10,7 @@ import type { ComponentSpec, ServiceDef } from "../../src/model/index.ts";
 import { startTestAgent, writeServiceDef, type TestAgent } from "../support/agent.ts";
 import { actor, fingerprint, type Actor } from "../support/attack.ts";
 import { podmanAvailable, SLEEP_CMD, TEST_IMAGES } from "../support/image.ts";
-import { tempDir } from "../support/mcp.ts";
+import { tempDir, waitFor } from "../support/mcp.ts";
 import { recordSecret } from "../support/scan.ts";
 
 const podman = await podmanAvailable();
@@ -175,9 +175,13 @@ describe.skipIf(!podman.ok)("security: roles, scopes and request fields", () => 
     const held: Promise<unknown>[] = [];
     try {
       for (let i = 0; i < 16; i++) held.push(c.logs({ service: other, component: "", tail: 1, follow: true }, () => {}, stop.signal).catch((e) => e));
-      await Bun.sleep(300); // the 16 streams are open on the agent (a condition we cannot see from here but by the 17th)
-      const err = await c.logs({ service: other, component: "", tail: 1, follow: true }, () => {}, stop.signal).then(() => null, (e: Error) => e);
-      expect(err?.message).toContain(`too many followed logs (16 by token "watcher"`);
+      // Until the 16 are open on the agent a 17th is taken (and given back when its probe ends): wait for the refusal.
+      let err: Error | null = null;
+      await waitFor(async () => {
+        err = await c.logs({ service: other, component: "", tail: 1, follow: true }, () => {}, AbortSignal.timeout(300)).then(() => null, (e: Error) => e);
+        return err?.message.includes("too many followed logs");
+      }, "the 17th followed log to be refused", 10_000);
+      expect(err!.message).toContain(`too many followed logs (16 by token "watcher"`);
     } finally {
       stop.abort();
       await Promise.all(held);
