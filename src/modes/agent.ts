@@ -1,10 +1,11 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createMciasValidator, describeCert } from "../node/auth/index.ts";
 import { defineCommand } from "citty";
 import { createConsola, type LogObject } from "consola";
 import { checkEnvironment, createDataDirs, createHandlers, createRegistryAuth, protectedPathsOf, renewIfDue, startAgentServer, type UserNamespace } from "../node/agent/index.ts";
 import { unshareArgs } from "../node/podman/unshare.ts";
+import { recoverWorkDirs } from "../node/snapshot/index.ts";
 import { assertContainerAllowed, assertLayout, assertMountsNotNested, createStateGuard } from "../node/policy/index.ts";
 import type { CliIO } from "../lib/io.ts";
 import { readAgentConfig, type AgentConfig } from "../config/index.ts";
@@ -78,6 +79,12 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
     rootless: io.uid !== 0,
     wrap: (argv) => (io.uid !== 0 ? [cfg.agent.podman, ...unshareArgs(argv)] : argv),
   };
+  // What a snapshot or restore left when the agent last died: a restore cut between its renames is undone first.
+  await recoverWorkDirs(cfg.agent.srvRoot, log, async (path) => {
+    if (!ns.rootless) return rmSync(path, { recursive: true, force: true });
+    const argv = ns.wrap(["rm", "-rf", "--", path]);
+    await createRunner({ bin: argv[0]!, log }).run(argv.slice(1), { timeoutMs: cfg.agent.podmanTimeoutMs });
+  });
   const deps: DeployDeps = {
     node: cfg.agent.nodeName,
     // Every container the agent creates passes the policy at that moment (deploy, rollback, put-back, start).

@@ -6,3 +6,4 @@ export { applyArchive, DEFAULT_MAX_ARCHIVE_BYTES, restoreService, type ApplyOpti
 export { snapshotService, type SnapshotResult } from "./snapshot.ts";
 export { DEFAULT_MAX_ENTRIES, findDatabases } from "./_walk.ts";
 export { copyDatabase } from "./_dbcopy.ts";
+export { recoverWorkDirs } from "./recover.ts";
