@@ -69,7 +69,9 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: H
     }
     assertMountsNotNested(def.name, [...def.components, ...others]);
     // `a` + component `b-web` and `a-b` + `web` would share the container a-b-web: the first one recorded keeps it.
-    const taken = new Map(listServices(db).filter((x) => x.name !== def.name).flatMap((x) => x.components.map((c) => [c.containerName, `${x.name}/${c.name}`] as const)));
+    // (A foreign container recorded as `ignore` by sync is nobody's: a definition may take it over.)
+    const taken = new Map(listServices(db).filter((x) => x.name !== def.name)
+      .flatMap((x) => x.components.filter((c) => c.desired !== "ignore").map((c) => [c.containerName, `${x.name}/${c.name}`] as const)));
     for (const c of def.components) {
       const other = taken.get(containerName(def.name, c.name));
       if (other) {

@@ -153,3 +153,22 @@ describe("sync", () => {
     ]);
   });
 });
+
+describe("a foreign container recorded as ignore is nobody's (issue 13: the container-name rule)", () => {
+  test("a definition whose container is a foreign ignore entry may take it over; a registered service's container may not be taken", async () => {
+    const { runtime, db, deps, comp, def, byHand } = setup();
+    const { createHandlers } = await import("../../../src/node/agent/index.ts");
+    const { LiveState } = await import("../../../src/node/monitor/index.ts");
+    const api = createHandlers(deps, () => new LiveState());
+    const ctx = { method: "Deploy", identity: { name: "op", role: "operator", services: [] as string[] }, peer: "p", signal: new AbortController().signal };
+    await byHand("legacy-web");
+    await syncServices(deps, { services: [], dryRun: false, prune: false });
+    expect(listServices(db).map((s) => s.name)).toEqual(["legacy-web"]);
+    const out = await api.deploy({ service: def("legacy", [comp("web")]), component: "", force: false, lockWaitMs: 0 }, ctx, () => {});
+    expect(out.results.map((r) => r.status)).toEqual(["ok"]);
+    expect(runtime.dump().containers.map((c) => c.name)).toEqual(["legacy-web"]);
+    // legacy/web is registered now: no other service's component may claim its container.
+    await expect(codeOf(api.deploy({ service: def("legacy-web", [comp("legacy-web")]), component: "", force: false, lockWaitMs: 0 }, ctx, () => {}))).resolves.toBe("failed_precondition");
+    await expect(api.syncDesiredState({ services: [def("legacy-web", [comp("legacy-web")])], dryRun: false, prune: false }, ctx)).rejects.toThrow(/would run as container legacy-web, which is legacy\/web's/);
+  });
+});
