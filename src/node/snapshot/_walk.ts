@@ -84,7 +84,16 @@ export function scanService(dir: string, o: { maxEntries?: number } = {}): Servi
     tooMany: () => new McpError("resource_exhausted", `${dir} holds more than ${maxEntries} entries`, "a restore would refuse an archive of it too; remove files from the service's directory"),
     descend: (e) => e.rel !== "backups",
   }, (e) => {
-    if (e.st.isSymbolicLink() && e.rel !== "backups") links.set(e.rel, readlinkSync(e.path, { encoding: "buffer" }).toString("latin1"));
+    if (e.st.isSymbolicLink() && e.rel !== "backups") {
+      // A running service may remove or replace it between the listing and here: gone is gone.
+      let target: string | null = null;
+      try {
+        target = readlinkSync(e.path, { encoding: "buffer" }).toString("latin1");
+      } catch (err) {
+        if (errno(err) !== "ENOENT" && errno(err) !== "EINVAL") throw err;
+      }
+      if (target !== null) links.set(e.rel, target);
+    }
     if (!e.st.isFile() || !e.rel.endsWith(".db") || e.rel === "backups") return;
     const rel = utf8Of(e.rel);
     // Its copy is named on tar's command line, which is UTF-8.

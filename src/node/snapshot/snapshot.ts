@@ -2,12 +2,12 @@
 import { createHash } from "node:crypto";
 import { chmodSync, chownSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { McpError } from "../../lib/errors.ts";
+import { McpError, messageOf } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/log.ts";
 import { integrityCheck } from "../store/index.ts";
 import { copyDatabase } from "./_dbcopy.ts";
 import { childError, copyDatabaseInChild } from "./_child.ts";
-import { serviceDirOf, workDir } from "./_dirs.ts";
+import { errno, serviceDirOf, workDir } from "./_dirs.ts";
 import { findEscapingLink, shown } from "./_paths.ts";
 import { DEFAULT_MAX_ENTRIES, scanService } from "./_walk.ts";
 import { COPY_SUFFIX, createArgs, spawnTar } from "./tar.ts";
@@ -48,7 +48,15 @@ export async function snapshotService(
   const staging = workDir(o.srvRoot, "snapshot", o.service);
   try {
     // Walked without following symlinks; a symlink that leaves the directory is archived as it is (never followed), but a restore will refuse it.
-    const { databases, links } = scanService(dir, { maxEntries: o.maxEntries ?? DEFAULT_MAX_ENTRIES });
+    let scan: ReturnType<typeof scanService>;
+    try {
+      scan = scanService(dir, { maxEntries: o.maxEntries ?? DEFAULT_MAX_ENTRIES });
+    } catch (err) {
+      if (err instanceof McpError) throw err;
+      // A running service changed its directory under the walk (a directory became a file, a link vanished).
+      throw new McpError("failed_precondition", `${dir} changed while the snapshot read it (${errno(err) || messageOf(err)})`, "take the snapshot again, or stop the service first");
+    }
+    const { databases, links } = scan;
     const outward = findEscapingLink(links);
     const warnings = outward
       ? [`the symlink ${shown(outward.path)} -> ${shown(outward.target)} leaves the service directory: a restore of this snapshot will refuse it (make it relative, inside the directory)`]
@@ -100,7 +108,12 @@ export async function snapshotService(
     // 1 = a file changed while it was read (a live service): the archive is still whole.
     if (code === 1) o.log.warn("snapshot: files changed while they were archived", { service: o.service, tar: (await stderr).trim().slice(-300) });
     else if (code !== 0) {
-      throw new McpError("internal", `tar failed (exit ${code}): ${(await stderr).trim().split("\n").slice(-3).join("; ")}`, "check the agent's log and the service's directory");
+      const said = (await stderr).trim().split("\n").slice(-3).join("; ");
+      // A running service removed or replaced what tar had listed: the service's doing, not the agent's.
+      if (/Cannot stat|No such file|removed before we read|Not a directory/.test(said)) {
+        throw new McpError("failed_precondition", `the service's directory changed while the snapshot read it (${said})`, "take the snapshot again, or stop the service first");
+      }
+      throw new McpError("internal", `tar failed (exit ${code}): ${said}`, "check the agent's log and the service's directory");
     }
     const sha256 = hash.digest("hex");
     await send({ data: new Uint8Array(0), sha256, databases, warnings });
