@@ -8,12 +8,12 @@
  */
 import { $ } from "bun";
 import { Database } from "bun:sqlite";
-import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createAgentClient, type AgentClient } from "../../src/rpc/index.ts";
 import type { TestAgent } from "./agent.ts";
 import { runMcp, type RunResult } from "./mcp.ts";
+import { listTree } from "./ops.ts";
 import { recordSecret } from "./scan.ts";
 
 /** A token of a role (optionally scoped), with a CLI and a direct client that use it. */
@@ -49,24 +49,6 @@ export async function actor(agent: TestAgent, name: string, role: string, servic
   };
 }
 
-function treeOf(dir: string, skip: (rel: string) => boolean, out: string[] = [], root = dir): string[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir).sort();
-  } catch {
-    return out;
-  }
-  for (const name of entries) {
-    const path = join(dir, name);
-    const rel = relative(root, path);
-    if (skip(rel)) continue;
-    const st = lstatSync(path);
-    const kind = st.isSymbolicLink() ? `link:${readlinkSync(path)}` : st.isDirectory() ? "dir" : st.isFile() ? `file:${createHash("sha256").update(readFileSync(path)).digest("hex")}` : "other";
-    out.push(`${rel} ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid} ${kind}`);
-    if (st.isDirectory() && !st.isSymbolicLink()) treeOf(path, skip, out, root);
-  }
-  return out;
-}
 
 /**
  * Everything an attack must leave as it was: the srv root (the agent's
@@ -75,7 +57,8 @@ function treeOf(dir: string, skip: (rel: string) => boolean, out: string[] = [],
  * last-use time), and the names and ids of podman's containers.
  */
 export async function fingerprint(agent: TestAgent): Promise<string> {
-  const files = treeOf(agent.srvRoot, (rel) => /^mcp\/mcp\.db(-wal|-shm)?$/.test(rel));
+  // The registry's files change with every audited call: its rows are compared below instead.
+  const files = listTree([agent.srvRoot]).split("\n").filter((l) => !l.startsWith(`${join(agent.srvRoot, "mcp", "mcp.db")}`));
   const db = new Database(join(agent.stateDir, "mcp.db"), { readonly: true });
   const rows: string[] = [];
   try {

@@ -2,10 +2,10 @@ import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { McpError, messageOf } from "../../lib/errors.ts";
 import { isWithin } from "../policy/index.ts";
-import { createRunner } from "../podman/index.ts";
+import { createRunner, RunnerError } from "../podman/index.ts";
 import type { ComponentSpec } from "../runtime/types.ts";
 import { parseVolume } from "../../servicedef/index.ts";
-import { makeDirsConfined } from "../transfer/index.ts";
+import { helperError, makeDirsConfined } from "../transfer/index.ts";
 
 /** How the agent reaches its containers' files: as root (ids are the host's), or rootless through `podman unshare`. */
 export interface UserNamespace {
@@ -47,9 +47,12 @@ export function createDataDirs(o: { srvRoot: string; ns: UserNamespace; self: re
         continue;
       }
       const argv = o.ns.wrap([...o.self, "agent", "make-dirs", own, parts.join("/"), user ? `${user.uid}:${user.gid}` : ""]);
-      const r = await createRunner({ bin: argv[0]! }).run(argv.slice(1), { timeoutMs: o.timeoutMs }).catch((err) => ({ stderr: messageOf(err), code: 1 }));
-      if ("code" in r && r.code !== 0) {
-        throw new McpError("failed_precondition", `cannot create ${v.source} for ${service}/${spec.name}: ${r.stderr.trim().split("\n").at(-1)}`, `create it on the node, owned for the component's user (${spec.user || "root"})`);
+      try {
+        await createRunner({ bin: argv[0]! }).run(argv.slice(1), { timeoutMs: o.timeoutMs });
+      } catch (err) {
+        // The helper's own refusal (JSON on its stderr), not the process seam's words for podman.
+        const why = err instanceof RunnerError ? helperError(err.stderrTail, err.exitCode, "make-dirs").message : messageOf(err);
+        throw new McpError("failed_precondition", `cannot create ${v.source} for ${service}/${spec.name}: ${why}`, `create it on the node, owned for the component's user (${spec.user || "root"})`);
       }
     }
   };

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
-import { isMcpError, messageOf } from "../../lib/errors.ts";
 import type { CliIO } from "../../lib/io.ts";
+import { printFailure } from "./_helper.ts";
 import { copyDatabase } from "../snapshot/index.ts";
 
 /**
@@ -24,9 +24,7 @@ export default (io: CliIO) =>
         io.out(`${JSON.stringify({ mode: st.mode, uid: st.uid, gid: st.gid })}\n`);
         return 0;
       } catch (err) {
-        const e = isMcpError(err) ? { code: err.code, message: err.message, hint: err.hint } : { code: "internal", message: `cannot copy the database ${args.rel}: ${messageOf(err)}`, hint: "" };
-        io.err(`${JSON.stringify(e)}\n`);
-        return 1;
+        return printFailure(io, err, `cannot copy the database ${args.rel}`);
       }
     },
   });

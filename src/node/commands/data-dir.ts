@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { isMcpError, messageOf } from "../../lib/errors.ts";
 import type { CliIO } from "../../lib/io.ts";
+import { printFailure } from "./_helper.ts";
 import { silentLogger } from "../../lib/log.ts";
 import { applyArchive, snapshotService } from "../snapshot/index.ts";
 import { makeDirsConfined } from "../transfer/index.ts";
@@ -16,11 +16,6 @@ import { makeDirsConfined } from "../transfer/index.ts";
  * containers' ids) and prints its result as JSON. A refusal is JSON
  * `{code, message, hint}` on stderr with exit status 1.
  */
-function fail(io: CliIO, err: unknown, what: string): number {
-  const e = isMcpError(err) ? { code: err.code, message: err.message, hint: err.hint } : { code: "internal", message: `${what}: ${messageOf(err)}`, hint: "" };
-  io.err(`${JSON.stringify(e)}\n`);
-  return 1;
-}
 
 /** Writes to stdout, waiting for it to drain (an archive can be large). */
 function write(chunk: Uint8Array): Promise<void> {
@@ -47,7 +42,7 @@ export const snapshotDir = (io: CliIO) =>
         io.err(`${JSON.stringify({ ...r, warnings })}\n`);
         return 0;
       } catch (err) {
-        return fail(io, err, "snapshot failed");
+        return printFailure(io, err, "snapshot failed");
       }
     },
   });
@@ -72,7 +67,7 @@ export const restoreDir = (io: CliIO) =>
         io.out(`${JSON.stringify({ databases })}\n`);
         return 0;
       } catch (err) {
-        return fail(io, err, "restore failed");
+        return printFailure(io, err, "restore failed");
       } finally {
         // What was extracted belongs to the containers' ids: only this process, in the namespace, may remove it.
         rmSync(join(args.work, "tree"), { recursive: true, force: true });
@@ -94,7 +89,7 @@ export const makeDirs = (io: CliIO) =>
         makeDirsConfined(args.dir, args.rel.split("/"), m ? { uid: Number(m[1]), gid: Number(m[2]) } : null);
         return 0;
       } catch (err) {
-        return fail(io, err, "cannot make the directories");
+        return printFailure(io, err, "cannot make the directories");
       }
     },
   });

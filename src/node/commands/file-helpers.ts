@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
-import { isMcpError, messageOf } from "../../lib/errors.ts";
 import type { CliIO } from "../../lib/io.ts";
+import { printFailure } from "./_helper.ts";
 import { decodeFrames, encodeFrame, receiveFile, sendFile } from "../transfer/index.ts";
 
 /**
@@ -12,11 +12,6 @@ import { decodeFrames, encodeFrame, receiveFile, sendFile } from "../transfer/in
  * writes framed chunks on stdout. A refusal is JSON `{code, message, hint}`
  * on stderr with exit status 1.
  */
-function fail(io: CliIO, err: unknown): number {
-  const e = isMcpError(err) ? { code: err.code, message: err.message, hint: err.hint } : { code: "internal", message: `transfer failed: ${messageOf(err)}`, hint: "" };
-  io.err(`${JSON.stringify(e)}\n`);
-  return 1;
-}
 
 const target = {
   srvRoot: { type: "positional", description: "the srv root", required: true },
@@ -44,7 +39,7 @@ export const pushFile = (io: CliIO) =>
         io.out(`${JSON.stringify(r)}\n`);
         return 0;
       } catch (err) {
-        return fail(io, err);
+        return printFailure(io, err, "transfer failed");
       }
     },
   });
@@ -61,7 +56,7 @@ export const pullFile = (io: CliIO) =>
         }
         return 0;
       } catch (err) {
-        return fail(io, err);
+        return printFailure(io, err, "transfer failed");
       }
     },
   });

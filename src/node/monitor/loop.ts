@@ -53,7 +53,8 @@ export async function startMonitor(d: MonitorDeps): Promise<Monitor> {
 
   // Changes inside the flap window before a restart still count.
   const since = d.clock.now() - d.rules.flapWindowMs;
-  for (const e of recentEvents(d.db, { limit: 10_000 })) {
+  const recent = recentEvents(d.db, { limit: 10_000 });
+  for (const e of recent) {
     if (e.kind !== "observed" || e.time < since) continue;
     const key = trackerKey(e.service, e.component);
     const t = trackers.get(key) ?? { observed: "unknown", changes: [], incident: null, lastAlertAt: 0, reconcileAttempts: 0, nextReconcileAt: 0 };
@@ -63,7 +64,7 @@ export async function startMonitor(d: MonitorDeps): Promise<Monitor> {
   // Incidents alerted before the agent stopped and never recovered stay open (no second alert; their
   // `recovered` is owed, also when they ended while the agent was down).
   const lastAlert = new Map<string, EventRecord>();
-  for (const e of recentEvents(d.db, { limit: 10_000 })) {
+  for (const e of recent) {
     if (e.kind === "drift" || e.kind === "flapping" || e.kind === "recovered") lastAlert.set(trackerKey(e.service, e.component), e);
   }
   for (const s of listServices(d.db)) {

@@ -3,13 +3,12 @@ import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from "n
 import { join } from "node:path";
 import { McpError } from "../../lib/errors.ts";
 import { integrityCheck } from "../store/index.ts";
-import { writeChunks } from "../transfer/index.ts";
+import { runHelper, writeChunks } from "../transfer/index.ts";
 import { errno, ioError, serviceDirOf, workDir } from "./_dirs.ts";
 import { checkArchive } from "./_members.ts";
 import { ArchiveRefusal } from "./_paths.ts";
 import { checkExtractedTree, DEFAULT_MAX_ENTRIES, findDatabases } from "./_walk.ts";
 import { decompressedChunks, extractArgs, runTar } from "./tar.ts";
-import { runChild } from "./_child.ts";
 
 /** The default bound on an archive's size after decompression (SPEC §7.1, `[policy] max_archive_bytes`). */
 export const DEFAULT_MAX_ARCHIVE_BYTES = 20 * 2 ** 30;
@@ -191,7 +190,7 @@ export async function applyArchive(o: ApplyOptions): Promise<string[]> {
 /** applyArchive in `mcp agent restore-dir`, inside podman's user namespace; its McpError comes back as JSON on stderr. */
 async function applyInNamespace(ns: NonNullable<RestoreOptions["userns"]>, o: ApplyOptions): Promise<string[]> {
   const argv = ns.wrap([...ns.self, "agent", "restore-dir", o.srvRoot, o.service, o.archive, o.work, String(o.maxArchiveBytes ?? DEFAULT_MAX_ARCHIVE_BYTES), String(o.maxEntries ?? DEFAULT_MAX_ENTRIES)]);
-  const out = await runChild(argv);
+  const out = await runHelper(argv);
   return (JSON.parse(out) as { databases: string[] }).databases;
 }
 

@@ -7,7 +7,12 @@ export interface Helper {
   wrap(argv: string[]): string[];
 }
 
-function helperError(stderr: string, code: number, what: string): McpError {
+/**
+ * The McpError one of the agent's own helpers (`mcp agent copy-db |
+ * snapshot-dir | restore-dir | make-dirs | push-file | pull-file`) printed
+ * as JSON on its stderr's last line, or an internal error naming it.
+ */
+export function helperError(stderr: string, code: number, what: string): McpError {
   let e: { code?: string; message?: string; hint?: string } = {};
   try {
     e = JSON.parse(stderr.trim().split("\n").at(-1) ?? "{}");
@@ -16,6 +21,14 @@ function helperError(stderr: string, code: number, what: string): McpError {
   }
   if (e.code && e.message) return new McpError(e.code as McpError["code"], e.message, e.hint ?? "");
   return new McpError("internal", `mcp agent ${what} failed (exit ${code}): ${stderr.trim().slice(-300)}`, "check the agent's log");
+}
+
+/** Runs one of the agent's own helpers to its end and returns its stdout; its refusal is thrown again here (helperError). */
+export async function runHelper(argv: string[]): Promise<string> {
+  const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...Bun.env, NO_COLOR: "1" } });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code === 0) return out;
+  throw helperError(err, code, argv[argv.indexOf("agent") + 1] ?? "helper");
 }
 
 /**

@@ -5,4 +5,4 @@ export { writeChunks } from "./_chunks.ts";
 export { errnoOf, ioError } from "./errors.ts";
 export { makeDirsConfined } from "./dirs.ts";
 export { decodeFrames, encodeFrame, type FrameKind } from "./frames.ts";
-export { pullInNamespace, pushInNamespace, type Helper } from "./_child.ts";
+export { helperError, pullInNamespace, pushInNamespace, runHelper, type Helper } from "./_child.ts";
