@@ -3,7 +3,7 @@
  * components with their deployed spec, deployments, events, audit entries.
  * The node's store keeps them in SQLite; the CLI shows them.
  */
-import type { ComponentSpec, DesiredState, ObservedState } from "./spec.ts";
+import type { ComponentSpec, DesiredState, HealthState, ObservedState } from "./spec.ts";
 
 /** One audited RPC (SPEC §5.2): time, method, identity, peer, outcome, duration. Never a token or content. */
 export interface AuditRecord {
@@ -61,6 +61,10 @@ export interface ComponentRecord {
   observedAt: number;
   deployedAt: number;
   updatedAt: number;
+  /** The probe's verdict (SPEC §7.5); absent = "". */
+  health?: HealthState;
+  /** A deploy was cut short by an agent crash (SPEC §7.7): the next deploy runs the gate again. */
+  unverified?: boolean;
 }
 
 /** The registry's record of one service. */

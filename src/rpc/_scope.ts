@@ -3,7 +3,7 @@
 // and the answers of `filter` RPCs are cut down to the caller's services.
 import { assertInScope, inScope, isScoped, scopeDenied, scopeRule, type Scoped } from "./scope.ts";
 import type {
-  GetServiceStatusResponse, ListServicesResponse, LiveCheckResponse, SyncDesiredStateResponse, WatchEventsResponse,
+  GetServiceStatusResponse, ListSecretsResponse, ListServicesResponse, LiveCheckResponse, SyncDesiredStateResponse, WatchEventsResponse,
 } from "../gen/mcp/v1/agent_pb.ts";
 
 type Keep = (service: string) => boolean;
@@ -26,6 +26,7 @@ const filters = {
   LiveCheck: keepEntries<LiveCheckResponse>({ components: (c) => c.service }),
   GetServiceStatus: keepEntries<GetServiceStatusResponse>({ components: (c) => c.service, events: (e) => e.service, history: (d) => d.service }),
   SyncDesiredState: keepEntries<SyncDesiredStateResponse>({ changes: (c) => c.service }),
+  ListSecrets: keepEntries<ListSecretsResponse>({ secrets: (s) => s.service }),
   // One event per message: out of scope (or node-wide) ones are not sent at all.
   WatchEvents: ((m, keep) => (m.event && keep(m.event.service) ? m : null)) as Filter<WatchEventsResponse>,
 };

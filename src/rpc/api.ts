@@ -35,6 +35,9 @@ export interface LiveComponent {
   /** Unix ms; 0 when not running */
   startedAt: number;
   desired: string;
+  /** "" | healthy | unhealthy (SPEC §7.5); absent = "". */
+  health?: string;
+  unverified?: boolean;
 }
 
 export interface LiveReport {
@@ -51,6 +54,10 @@ export interface ComponentStatusView {
   version: string;
   drift: boolean;
   lastDeployment: DeploymentRecord | null;
+  /** "" | healthy | unhealthy (SPEC §7.5); absent = "". */
+  health?: string;
+  /** A deploy was cut short by an agent crash (SPEC §7.7). */
+  unverified?: boolean;
 }
 
 export interface StatusReport {
@@ -90,6 +97,8 @@ export interface NodeStatusReport {
   /** The agent certificate's expiry (Unix ms); 0 when unknown. */
   certNotAfter: number;
   now: number;
+  /** Bytes `mcp node prune` would free now; absent when not computed. */
+  reclaimableBytes?: number;
 }
 
 export interface SyncInput {
@@ -142,12 +151,56 @@ export interface LogsQuery extends Target {
   /** Lines per component from the end; 0 = all. */
   tail: number;
   follow: boolean;
+  /** Only lines written at or after this time (Unix ms); 0 or absent = no limit. */
+  since?: number;
 }
 
 export interface LogLine {
   component: string;
   /** One line, with its newline. */
   data: string;
+  /** When the container wrote it (Unix ms); 0 or absent = unknown. */
+  time?: number;
+}
+
+/** A secret's facts (SPEC §7.3); never its value. */
+export interface SecretInfo {
+  service: string;
+  name: string;
+  size: number;
+  createdAt: number;
+  updatedAt: number;
+  /** Changes whenever the value does. */
+  version: string;
+}
+
+/** The first message of an exec (SPEC §7.4). */
+export interface ExecStart extends Target {
+  argv: string[];
+  stdin: boolean;
+  tty: boolean;
+  cols: number;
+  rows: number;
+}
+
+/** What the client sends after the start. */
+export type ExecInput = { stdin: Uint8Array } | { resize: { cols: number; rows: number } } | { stdinEof: true };
+
+/** What the agent sends: output, then the exit status last. */
+export type ExecOutput = { stdout: Uint8Array } | { stderr: Uint8Array } | { exitCode: number };
+
+export interface PrunedImage {
+  id: string;
+  names: string[];
+  size: number;
+}
+
+export interface PruneReport {
+  node: string;
+  removed: PrunedImage[];
+  reclaimedBytes: number;
+  /** Kept because a rollback of a kept deployment needs them. */
+  kept: PrunedImage[];
 }
 
 export interface SnapshotChunk {
@@ -211,4 +264,13 @@ export interface AgentApi {
   rollback(input: RollbackInput, ctx: CallContext, progress: (p: Progress) => void): Promise<DeployOutcome>;
   /** Sends the newest `backlog` events, then (with follow) every new one until the call is cancelled. */
   watchEvents(req: { backlog: number; follow: boolean }, ctx: CallContext, send: (e: EventRecord) => void): Promise<void>;
+  /** Creates or replaces a secret of a service (SPEC §7.3). */
+  setSecret?(req: { service: string; name: string; value: Uint8Array }, ctx: CallContext): Promise<{ secret: SecretInfo; created: boolean }>;
+  /** Secrets of one service ("" = every service): names, sizes, dates. */
+  listSecrets?(req: { service: string }, ctx: CallContext): Promise<{ node: string; secrets: SecretInfo[] }>;
+  removeSecret?(req: { service: string; name: string }, ctx: CallContext): Promise<void>;
+  /** Runs a command in a running container; resolves with its exit status (SPEC §7.4). */
+  exec?(start: ExecStart, input: AsyncIterable<ExecInput>, ctx: CallContext, send: (o: ExecOutput) => Promise<void>): Promise<number>;
+  /** Removes images nothing needs (SPEC §7.6). */
+  pruneImages?(req: { dryRun: boolean; keep: number }, ctx: CallContext): Promise<PruneReport>;
 }

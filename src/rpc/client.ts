@@ -3,6 +3,8 @@ import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf"
 import {
   AdoptContainersRequestSchema, ListAuditRequestSchema, RestoreServiceRequestSchema, SnapshotServiceRequestSchema, LogsRequestSchema, PullFileRequestSchema, PushFileRequestSchema, DeployRequestSchema, NodeStatusRequestSchema, SyncDesiredStateRequestSchema, GetServiceStatusRequestSchema, ListServicesRequestSchema, LiveCheckRequestSchema,
   RestartServiceRequestSchema, RollbackRequestSchema, StartServiceRequestSchema, StopServiceRequestSchema, WatchEventsRequestSchema,
+  SetSecretRequestSchema, ListSecretsRequestSchema, RemoveSecretRequestSchema, PruneImagesRequestSchema,
+  type SetSecretResponse, type ListSecretsResponse, type PruneImagesResponse, type SecretInfo as PbSecretInfo, type PrunedImage as PbPrunedImage,
   type AdoptContainersResponse, type ListAuditResponse, type RestoreServiceResponse, type SnapshotServiceResponse, type LogsResponse, type PullFileResponse, type PushFileResponse, type DeployResponse, type NodeStatusResponse, type SyncDesiredStateResponse, type GetServiceStatusResponse, type ListServicesResponse, type LiveCheckResponse,
   type RestartServiceResponse, type RollbackResponse, type StartServiceResponse, type StopServiceResponse, type WatchEventsResponse,
 } from "../gen/mcp/v1/agent_pb.ts";
@@ -11,7 +13,7 @@ import { McpError } from "../lib/errors.ts";
 import type { AuditRecord, EventRecord } from "../model/index.ts";
 import type {
   AdoptInput, AdoptReport, DeployInput, RestoreHeader, RestoreResult, SnapshotChunk, LogLine, LogsQuery, FileTarget, PullChunk, PushHeader, PushResult, LiveReport, NodeStatusReport, RollbackInput, ServicesReport, StatusQuery, StatusReport, SyncInput,
-  SyncReport, Target,
+  SyncReport, Target, SecretInfo, PruneReport, PrunedImage,
 } from "./api.ts";
 import { componentRecordFromProto, deploymentFromProto, eventFromProto, resultFromProto, serviceDefToProto, serviceRecordFromProto } from "./convert.ts";
 import { createH2Transport, type H2Options } from "./_h2.ts";
@@ -51,8 +53,18 @@ export interface AgentClient {
   pullFile(target: FileTarget, onChunk: (c: PullChunk) => void, signal?: AbortSignal): Promise<void>;
   /** Streams events (backlog first); with follow it runs until `signal` aborts (then resolves). */
   watchEvents(req: { backlog: number; follow: boolean }, onEvent: (e: EventRecord) => void, signal?: AbortSignal): Promise<void>;
+  setSecret(req: { service: string; name: string; value: Uint8Array }): Promise<{ secret: SecretInfo; created: boolean }>;
+  listSecrets(req: { service: string }): Promise<{ node: string; secrets: SecretInfo[] }>;
+  removeSecret(req: { service: string; name: string }): Promise<void>;
+  pruneImages(req: { dryRun: boolean; keep: number }): Promise<PruneReport>;
   close(): void;
 }
+
+const secretFrom = (s: PbSecretInfo | undefined): SecretInfo => ({
+  service: s?.service ?? "", name: s?.name ?? "", size: Number(s?.size ?? 0), createdAt: Number(s?.createdAtMs ?? 0),
+  updatedAt: Number(s?.updatedAtMs ?? 0), version: s?.version ?? "",
+});
+const imageFrom = (i: PbPrunedImage): PrunedImage => ({ id: i.id, names: [...i.names], size: Number(i.size) });
 
 /**
  * Dials an agent over TLS 1.3 (HTTP/2, see _h2.ts). The address may be an
@@ -137,8 +149,9 @@ export function createAgentClient(o: AgentClientOptions): AgentClient {
     },
     async logs(req, onLine, signal) {
       const decoder = new TextDecoder();
-      await stream<LogsResponse>("Logs", create(LogsRequestSchema, req), req.follow ? Infinity : 120_000, (r) =>
-        onLine({ component: r.component, data: decoder.decode(r.data) }), signal);
+      const msg = create(LogsRequestSchema, { service: req.service, component: req.component, tail: req.tail, follow: req.follow, sinceMs: BigInt(req.since ?? 0) });
+      await stream<LogsResponse>("Logs", msg, req.follow ? Infinity : 120_000, (r) =>
+        onLine({ component: r.component, data: decoder.decode(r.data), time: Number(r.timeMs) }), signal);
     },
     async snapshotService(req, onChunk, signal) {
       await stream<SnapshotServiceResponse>("SnapshotService", create(SnapshotServiceRequestSchema, req), TRANSFER_MS, (r) =>
@@ -172,6 +185,7 @@ export function createAgentClient(o: AgentClientOptions): AgentClient {
         running: r.running, srvRoot: r.srvRoot, diskTotalBytes: Number(r.diskTotalBytes), diskFreeBytes: Number(r.diskFreeBytes),
         memoryTotalBytes: Number(r.memoryTotalBytes), memoryFreeBytes: Number(r.memoryFreeBytes), load1: r.load1, cpus: r.cpus,
         uptimeMs: Number(r.uptimeMs), agentStartedAt: Number(r.agentStartedAtMs), certNotAfter: Number(r.certNotAfterMs), now: Number(r.nowMs),
+        reclaimableBytes: Number(r.reclaimableBytes),
       };
     },
     stopService: async (t) => results(await call<StopServiceResponse>("StopService", create(StopServiceRequestSchema, t), 120_000)),
@@ -188,7 +202,7 @@ export function createAgentClient(o: AgentClientOptions): AgentClient {
         now: Number(r.nowMs),
         components: r.components.map((c) => ({
           service: c.service, component: c.component, containerName: c.containerName, state: c.state, image: c.image,
-          version: c.version, startedAt: Number(c.startedAtMs), desired: c.desired,
+          version: c.version, startedAt: Number(c.startedAtMs), desired: c.desired, health: c.health, unverified: c.unverified,
         })),
       };
     },
@@ -198,6 +212,7 @@ export function createAgentClient(o: AgentClientOptions): AgentClient {
         node: r.node,
         components: r.components.map((c) => ({
           service: c.service, component: c.component, desired: c.desired, observed: c.observed, version: c.version, drift: c.drift,
+          health: c.health, unverified: c.unverified,
           lastDeployment: c.lastDeployment ? deploymentFromProto(c.lastDeployment) : null,
         })),
         events: r.events.map(eventFromProto),
@@ -208,6 +223,21 @@ export function createAgentClient(o: AgentClientOptions): AgentClient {
       await stream<WatchEventsResponse>("WatchEvents", create(WatchEventsRequestSchema, req), req.follow ? Infinity : timeoutMs, (r) => {
         if (r.event) onEvent(eventFromProto(r.event));
       }, signal);
+    },
+    async setSecret(req) {
+      const r = await call<SetSecretResponse>("SetSecret", create(SetSecretRequestSchema, req));
+      return { secret: secretFrom(r.secret), created: r.created };
+    },
+    async listSecrets(req) {
+      const r = await call<ListSecretsResponse>("ListSecrets", create(ListSecretsRequestSchema, req));
+      return { node: r.node, secrets: r.secrets.map(secretFrom) };
+    },
+    async removeSecret(req) {
+      await call("RemoveSecret", create(RemoveSecretRequestSchema, req));
+    },
+    async pruneImages(req) {
+      const r = await call<PruneImagesResponse>("PruneImages", create(PruneImagesRequestSchema, req), 600_000);
+      return { node: r.node, removed: r.removed.map(imageFrom), kept: r.kept.map(imageFrom), reclaimedBytes: Number(r.reclaimedBytes) };
     },
     close: () => transport.close(),
   };

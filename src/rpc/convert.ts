@@ -6,17 +6,47 @@ import {
   type Deployment as PbDeployment, type Event as PbEvent, type ServiceRecord as PbServiceRecord, type ServiceSpec as PbServiceSpec,
 } from "../gen/mcp/v1/types_pb.ts";
 import type { ComponentResult, ResultStatus } from "../model/index.ts";
-import type { ComponentSpec, DesiredState, ObservedState, ServiceDef } from "../model/index.ts";
+import type { ComponentSpec, DesiredState, HealthState, ObservedState, SecretRef, ServiceDef } from "../model/index.ts";
 import type { ComponentRecord, DeploymentOutcome, DeploymentRecord, EventRecord, ServiceRecord } from "../model/index.ts";
 
 /** Proto ⇄ domain conversion. Every generated type stays inside src/rpc/. */
 
 export function specToProto(s: ComponentSpec): PbComponentSpec {
+  const h = s.health;
   return create(ComponentSpecSchema, {
     name: s.name, image: s.image, network: s.network, user: s.user, restart: s.restart,
     ports: s.ports, volumes: s.volumes, cmd: s.cmd, env: s.env,
-    health: s.health ? { cmd: s.health.cmd, intervalMs: s.health.intervalMs, timeoutMs: s.health.timeoutMs, retries: s.health.retries } : undefined,
+    health: h ? { cmd: h.cmd, http: h.http ?? "", tcp: h.tcp ?? "", intervalMs: h.intervalMs, timeoutMs: h.timeoutMs, retries: h.retries, startPeriodMs: h.startPeriodMs ?? 0 } : undefined,
+    entrypoint: s.entrypoint ?? [], entrypointSet: s.entrypoint !== undefined, init: s.init, stopSignal: s.stopSignal ?? "",
+    stopTimeoutMs: s.stopTimeoutMs, memory: s.memory ?? "", cpus: s.cpus, pidsLimit: s.pidsLimit === undefined ? undefined : BigInt(s.pidsLimit),
+    readOnly: s.readOnly, tmpfs: s.tmpfs ?? [], capDrop: s.capDrop ?? [], capAdd: s.capAdd ?? [], hostname: s.hostname ?? "",
+    workdir: s.workdir ?? "", devices: s.devices ?? [], after: s.after ?? [], labels: s.labels ?? {},
+    secrets: (s.secrets ?? []).map((r) => ({ name: r.name, env: r.env ?? "", file: r.file ?? "" })),
   });
+}
+
+/** The §7.2 keys of a spec from a message: absent stays absent (never "" or []), so hashes stay those of the sender. */
+function extraFromProto(p: PbComponentSpec, s: ComponentSpec): void {
+  if (p.entrypointSet || p.entrypoint.length > 0) s.entrypoint = [...p.entrypoint];
+  if (p.init !== undefined) s.init = p.init;
+  if (p.stopSignal) s.stopSignal = p.stopSignal;
+  if (p.stopTimeoutMs !== undefined) s.stopTimeoutMs = p.stopTimeoutMs;
+  if (p.memory) s.memory = p.memory;
+  if (p.cpus !== undefined) s.cpus = p.cpus;
+  if (p.pidsLimit !== undefined) s.pidsLimit = Number(p.pidsLimit);
+  if (p.readOnly !== undefined) s.readOnly = p.readOnly;
+  for (const key of ["tmpfs", "capDrop", "capAdd", "devices", "after"] as const) if (p[key].length > 0) s[key] = [...p[key]];
+  if (p.hostname) s.hostname = p.hostname;
+  if (p.workdir) s.workdir = p.workdir;
+  if (Object.keys(p.labels).length > 0) s.labels = { ...p.labels };
+  if (p.secrets.length > 0) {
+    s.secrets = p.secrets.map((r) => {
+      const ref: SecretRef = { name: r.name };
+      if (r.env) ref.env = r.env;
+      if (r.file) ref.file = r.file;
+      return ref;
+    });
+  }
 }
 
 export function specFromProto(p: PbComponentSpec | undefined): ComponentSpec {
@@ -24,16 +54,25 @@ export function specFromProto(p: PbComponentSpec | undefined): ComponentSpec {
     name: p?.name ?? "", image: p?.image ?? "", network: p?.network ?? "", user: p?.user ?? "", restart: p?.restart ?? "",
     ports: [...(p?.ports ?? [])], volumes: [...(p?.volumes ?? [])], cmd: [...(p?.cmd ?? [])], env: [...(p?.env ?? [])],
   };
-  if (p?.health) s.health = { cmd: [...p.health.cmd], intervalMs: p.health.intervalMs, timeoutMs: p.health.timeoutMs, retries: p.health.retries };
+  const h = p?.health;
+  if (h) {
+    s.health = { cmd: [...h.cmd], intervalMs: h.intervalMs, timeoutMs: h.timeoutMs, retries: h.retries };
+    if (h.http) s.health.http = h.http;
+    if (h.tcp) s.health.tcp = h.tcp;
+    if (h.startPeriodMs) s.health.startPeriodMs = h.startPeriodMs;
+  }
+  if (p) extraFromProto(p, s);
   return s;
 }
 
 export function serviceDefToProto(d: ServiceDef): PbServiceSpec {
-  return create(ServiceSpecSchema, { name: d.name, node: d.node, active: d.active, components: d.components.map(specToProto) });
+  return create(ServiceSpecSchema, { name: d.name, node: d.node, active: d.active, components: d.components.map(specToProto), after: d.after ?? [] });
 }
 
 export function serviceDefFromProto(p: PbServiceSpec | undefined): ServiceDef {
-  return { name: p?.name ?? "", node: p?.node ?? "", active: p?.active ?? false, components: (p?.components ?? []).map(specFromProto) };
+  const d: ServiceDef = { name: p?.name ?? "", node: p?.node ?? "", active: p?.active ?? false, components: (p?.components ?? []).map(specFromProto) };
+  if (p && p.after.length > 0) d.after = [...p.after];
+  return d;
 }
 
 const STATUS_TO: Record<ResultStatus, PbStatus> = {
@@ -53,7 +92,7 @@ export function componentRecordToProto(c: ComponentRecord): PbComponentRecord {
   return create(ComponentRecordSchema, {
     name: c.name, spec: specToProto(c.spec), specHash: c.specHash, desired: c.desired, observed: c.observed, version: c.version,
     imageDigest: c.imageDigest, containerId: c.containerId, containerName: c.containerName,
-    observedAtMs: BigInt(c.observedAt), deployedAtMs: BigInt(c.deployedAt),
+    observedAtMs: BigInt(c.observedAt), deployedAtMs: BigInt(c.deployedAt), health: c.health ?? "", unverified: c.unverified ?? false,
   });
 }
 
@@ -62,6 +101,7 @@ export function componentRecordFromProto(service: string, p: PbComponentRecord):
     service, name: p.name, spec: specFromProto(p.spec), specHash: p.specHash, desired: p.desired as DesiredState,
     observed: p.observed as ObservedState, version: p.version, imageDigest: p.imageDigest, containerId: p.containerId,
     containerName: p.containerName, observedAt: Number(p.observedAtMs), deployedAt: Number(p.deployedAtMs), updatedAt: 0,
+    health: p.health as HealthState, unverified: p.unverified,
   };
 }
 

@@ -22,7 +22,13 @@ export const RPC_ROLES: Readonly<Record<string, Role>> = {
   Rollback: "operator",
   SnapshotService: "operator",
   RestoreService: "operator",
+  SetSecret: "operator",
+  RemoveSecret: "operator",
+  Exec: "operator",
+  PruneImages: "operator",
   ListServices: "viewer",
+  // Names, sizes and dates only: never a value.
+  ListSecrets: "viewer",
   LiveCheck: "viewer",
   GetServiceStatus: "viewer",
   NodeStatus: "viewer",

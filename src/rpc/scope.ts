@@ -51,6 +51,13 @@ export const RPC_SCOPES: Readonly<Record<string, ScopeRule>> = {
   // Events of no service (node-wide) are shown to unscoped callers only.
   WatchEvents: { filter: true },
   NodeStatus: { node: true },
+  SetSecret: { names: "service" },
+  RemoveSecret: { names: "service" },
+  ListSecrets: { names: "service", optional: true, filter: true },
+  // For a client stream, the first message: the start.
+  Exec: { names: "kind.value.service" },
+  // Node-wide: images of every service.
+  PruneImages: { unscopedOnly: true },
   // Admin-only by role, and admin tokens cannot be scoped: refused in depth.
   ListAudit: { unscopedOnly: true },
 };

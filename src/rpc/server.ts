@@ -3,6 +3,8 @@ import * as grpc from "@grpc/grpc-js";
 import {
   AdoptContainersResponseSchema, ListAuditResponseSchema, RestoreServiceResponseSchema, SnapshotServiceResponseSchema, LogsResponseSchema, PullFileResponseSchema, PushFileResponseSchema, DeployResponseSchema, NodeStatusResponseSchema, SyncDesiredStateResponseSchema, GetServiceStatusResponseSchema, WatchEventsResponseSchema, ListServicesResponseSchema, LiveCheckResponseSchema,
   RestartServiceResponseSchema, RollbackResponseSchema, StartServiceResponseSchema, StopServiceResponseSchema,
+  SetSecretResponseSchema, ListSecretsResponseSchema, RemoveSecretResponseSchema, PruneImagesResponseSchema,
+  type SetSecretRequest, type ListSecretsRequest, type RemoveSecretRequest, type PruneImagesRequest,
   type AdoptContainersRequest, type ListAuditRequest, type RestoreServiceRequest, type SnapshotServiceRequest, type LogsRequest, type PullFileRequest, type PushFileRequest, type DeployRequest, type SyncDesiredStateRequest, type GetServiceStatusRequest, type WatchEventsRequest, type RestartServiceRequest, type RollbackRequest, type StartServiceRequest, type StopServiceRequest,
 } from "../gen/mcp/v1/agent_pb.ts";
 import { assertInScope } from "./scope.ts";
@@ -19,6 +21,7 @@ import { listen, widenFlowControl } from "./_flow.ts";
 import { checkFirstMessage, scopeAnswer } from "./_scope.ts";
 import { readStream, splitHeader, writeWithBackpressure } from "./_streams.ts";
 import { GRPC, statusName } from "./status.ts";
+import { need, secretToProto } from "./_server-more.ts";
 
 export { listen };
 
@@ -209,6 +212,7 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
         diskTotalBytes: BigInt(r.diskTotalBytes), diskFreeBytes: BigInt(r.diskFreeBytes),
         memoryTotalBytes: BigInt(r.memoryTotalBytes), memoryFreeBytes: BigInt(r.memoryFreeBytes),
         uptimeMs: BigInt(r.uptimeMs), agentStartedAtMs: BigInt(r.agentStartedAt), certNotAfterMs: BigInt(r.certNotAfter), nowMs: BigInt(r.now),
+        reclaimableBytes: BigInt(r.reclaimableBytes ?? 0),
       });
     }),
     PushFile: clientStream<PushFileRequest, unknown>("PushFile", async (messages, ctx) => {
@@ -217,8 +221,8 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
       return create(PushFileResponseSchema, { size: BigInt(r.size), sha256: r.sha256, mode: r.mode });
     }),
     Logs: serverStream<LogsRequest, unknown>("Logs", (req, ctx, write) =>
-      api.logs({ service: req.service, component: req.component, tail: req.tail, follow: req.follow }, ctx, (l) =>
-        void write(create(LogsResponseSchema, { component: l.component, data: new TextEncoder().encode(l.data) })))),
+      api.logs({ service: req.service, component: req.component, tail: req.tail, follow: req.follow, since: Number(req.sinceMs) }, ctx, (l) =>
+        void write(create(LogsResponseSchema, { component: l.component, data: new TextEncoder().encode(l.data), timeMs: BigInt(l.time ?? 0) })))),
     SnapshotService: serverStream<SnapshotServiceRequest, unknown>("SnapshotService", (req, ctx, write) =>
       api.snapshotService({ service: req.service }, ctx, (c) => write(create(SnapshotServiceResponseSchema, c)))),
     RestoreService: clientStream<RestoreServiceRequest, unknown>("RestoreService", async (messages, ctx) => {
@@ -258,6 +262,23 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
     }),
     WatchEvents: serverStream<WatchEventsRequest, unknown>("WatchEvents", (req, ctx, write) =>
       api.watchEvents({ backlog: req.backlog, follow: req.follow }, ctx, (e) => write(create(WatchEventsResponseSchema, { event: eventToProto(e) })))),
+    SetSecret: unary("SetSecret", async (req: SetSecretRequest, ctx) => {
+      const r = await need(api.setSecret, ctx)({ service: req.service, name: req.name, value: req.value }, ctx);
+      return create(SetSecretResponseSchema, { secret: secretToProto(r.secret), created: r.created });
+    }),
+    ListSecrets: unary("ListSecrets", async (req: ListSecretsRequest, ctx) => {
+      const r = await need(api.listSecrets, ctx)({ service: req.service }, ctx);
+      return create(ListSecretsResponseSchema, { node: r.node, secrets: r.secrets.map(secretToProto) });
+    }),
+    RemoveSecret: unary("RemoveSecret", async (req: RemoveSecretRequest, ctx) => {
+      await need(api.removeSecret, ctx)({ service: req.service, name: req.name }, ctx);
+      return create(RemoveSecretResponseSchema);
+    }),
+    PruneImages: unary("PruneImages", async (req: PruneImagesRequest, ctx) => {
+      const r = await need(api.pruneImages, ctx)({ dryRun: req.dryRun, keep: req.keep }, ctx);
+      const image = (i: { id: string; names: string[]; size: number }) => ({ id: i.id, names: i.names, size: BigInt(i.size) });
+      return create(PruneImagesResponseSchema, { node: r.node, removed: r.removed.map(image), kept: r.kept.map(image), reclaimedBytes: BigInt(r.reclaimedBytes) });
+    }),
   };
 
   for (const m of listRpcMethods()) {
@@ -265,7 +286,7 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
     const notYet = async (_req: unknown, ctx: CallContext): Promise<never> => {
       throw new McpError("unimplemented", `${m.name} is not implemented by this agent (${ctx.method})`, "upgrade the agent");
     };
-    if (m.clientStreaming) {
+    if (m.clientStreaming && !m.serverStreaming) {
       handlers[m.name] = ((call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         call.on("data", () => {});
         unary(m.name, notYet)(call as unknown as grpc.ServerUnaryCall<unknown, unknown>, callback);

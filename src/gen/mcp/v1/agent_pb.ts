@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mcp/v1/agent.proto.
  */
 export const file_mcp_v1_agent: GenFile = /*@__PURE__*/
-  fileDesc("ChJtY3AvdjEvYWdlbnQucHJvdG8SBm1jcC52MSJtCg1EZXBsb3lSZXF1ZXN0EiQKB3NlcnZpY2UYASABKAsyEy5tY3AudjEuU2VydmljZVNwZWMSEQoJY29tcG9uZW50GAIgASgJEg0KBWZvcmNlGAMgASgIEhQKDGxvY2tfd2FpdF9tcxgEIAEoDSI0Cg5EZXBsb3lQcm9ncmVzcxIRCgljb21wb25lbnQYASABKAkSDwoHbWVzc2FnZRgCIAEoCSJKCgxEZXBsb3lSZXN1bHQSKAoHcmVzdWx0cxgBIAMoCzIXLm1jcC52MS5Db21wb25lbnRSZXN1bHQSEAoId2FybmluZ3MYAiADKAkibAoORGVwbG95UmVzcG9uc2USKgoIcHJvZ3Jlc3MYASABKAsyFi5tY3AudjEuRGVwbG95UHJvZ3Jlc3NIABImCgZyZXN1bHQYAiABKAsyFC5tY3AudjEuRGVwbG95UmVzdWx0SABCBgoEa2luZCI4ChJTdG9wU2VydmljZVJlcXVlc3QSDwoHc2VydmljZRgBIAEoCRIRCgljb21wb25lbnQYAiABKAkiPwoTU3RvcFNlcnZpY2VSZXNwb25zZRIoCgdyZXN1bHRzGAEgAygLMhcubWNwLnYxLkNvbXBvbmVudFJlc3VsdCI5ChNTdGFydFNlcnZpY2VSZXF1ZXN0Eg8KB3NlcnZpY2UYASABKAkSEQoJY29tcG9uZW50GAIgASgJIkAKFFN0YXJ0U2VydmljZVJlc3BvbnNlEigKB3Jlc3VsdHMYASADKAsyFy5tY3AudjEuQ29tcG9uZW50UmVzdWx0IjsKFVJlc3RhcnRTZXJ2aWNlUmVxdWVzdBIPCgdzZXJ2aWNlGAEgASgJEhEKCWNvbXBvbmVudBgCIAEoCSJCChZSZXN0YXJ0U2VydmljZVJlc3BvbnNlEigKB3Jlc3VsdHMYASADKAsyFy5tY3AudjEuQ29tcG9uZW50UmVzdWx0ImAKF1N5bmNEZXNpcmVkU3RhdGVSZXF1ZXN0EiUKCHNlcnZpY2VzGAEgAygLMhMubWNwLnYxLlNlcnZpY2VTcGVjEg8KB2RyeV9ydW4YAiABKAgSDQoFcHJ1bmUYAyABKAgiTAoKU3luY0NoYW5nZRIPCgdzZXJ2aWNlGAEgASgJEhEKCWNvbXBvbmVudBgCIAEoCRIMCgR3aGF0GAMgASgJEgwKBGRvbmUYBCABKAgiTQoYU3luY0Rlc2lyZWRTdGF0ZVJlc3BvbnNlEiMKB2NoYW5nZXMYASADKAsyEi5tY3AudjEuU3luY0NoYW5nZRIMCgRub2RlGAIgASgJIhUKE0xpc3RTZXJ2aWNlc1JlcXVlc3QiTQoUTGlzdFNlcnZpY2VzUmVzcG9uc2USDAoEbm9kZRgBIAEoCRInCghzZXJ2aWNlcxgCIAMoCzIVLm1jcC52MS5TZXJ2aWNlUmVjb3JkIhIKEExpdmVDaGVja1JlcXVlc3QiogEKDUxpdmVDb21wb25lbnQSDwoHc2VydmljZRgBIAEoCRIRCgljb21wb25lbnQYAiABKAkSFgoOY29udGFpbmVyX25hbWUYAyABKAkSDQoFc3RhdGUYBCABKAkSDQoFaW1hZ2UYBSABKAkSDwoHdmVyc2lvbhgGIAEoCRIVCg1zdGFydGVkX2F0X21zGAcgASgDEg8KB2Rlc2lyZWQYCCABKAkiXAoRTGl2ZUNoZWNrUmVzcG9uc2USDAoEbm9kZRgBIAEoCRIOCgZub3dfbXMYAiABKAMSKQoKY29tcG9uZW50cxgDIAMoCzIVLm1jcC52MS5MaXZlQ29tcG9uZW50IlYKF0dldFNlcnZpY2VTdGF0dXNSZXF1ZXN0Eg8KB3NlcnZpY2UYASABKAkSEwoLZXZlbnRfbGltaXQYAiABKA0SFQoNaGlzdG9yeV9saW1pdBgDIAEoDSKlAQoPQ29tcG9uZW50U3RhdHVzEg8KB3NlcnZpY2UYASABKAkSEQoJY29tcG9uZW50GAIgASgJEg8KB2Rlc2lyZWQYAyABKAkSEAoIb2JzZXJ2ZWQYBCABKAkSDwoHdmVyc2lvbhgFIAEoCRINCgVkcmlmdBgGIAEoCBIrCg9sYXN0X2RlcGxveW1lbnQYByABKAsyEi5tY3AudjEuRGVwbG95bWVudCKZAQoYR2V0U2VydmljZVN0YXR1c1Jlc3BvbnNlEgwKBG5vZGUYASABKAkSKwoKY29tcG9uZW50cxgCIAMoCzIXLm1jcC52MS5Db21wb25lbnRTdGF0dXMSHQoGZXZlbnRzGAMgAygLMg0ubWNwLnYxLkV2ZW50EiMKB2hpc3RvcnkYBCADKAsyEi5tY3AudjEuRGVwbG95bWVudCJBChZBZG9wdENvbnRhaW5lcnNSZXF1ZXN0Eg8KB3NlcnZpY2UYASABKAkSFgoOa25vd25fc2VydmljZXMYAiADKAkiVAoXQWRvcHRDb250YWluZXJzUmVzcG9uc2USKwoKY29tcG9uZW50cxgBIAMoCzIXLm1jcC52MS5Db21wb25lbnRSZWNvcmQSDAoEbm9kZRgCIAEoCSJcCg9QdXNoRmlsZVJlcXVlc3QSDwoHc2VydmljZRgBIAEoCRIMCgRwYXRoGAIgASgJEgwKBG1vZGUYAyABKA0SDAoEZGF0YRgEIAEoDBIOCgZzaGEyNTYYBSABKAkiPgoQUHVzaEZpbGVSZXNwb25zZRIMCgRzaXplGAEgASgEEg4KBnNoYTI1NhgCIAEoCRIMCgRtb2RlGAMgASgNIjAKD1B1bGxGaWxlUmVxdWVzdBIPCgdzZXJ2aWNlGAEgASgJEgwKBHBhdGgYAiABKAkiTAoQUHVsbEZpbGVSZXNwb25zZRIMCgRkYXRhGAEgASgMEgwKBG1vZGUYAiABKA0SDgoGc2hhMjU2GAMgASgJEgwKBHNpemUYBCABKAQiEwoRTm9kZVN0YXR1c1JlcXVlc3Qi/AIKEk5vZGVTdGF0dXNSZXNwb25zZRIMCgRub2RlGAEgASgJEhUKDWFnZW50X3ZlcnNpb24YAiABKAkSFgoOcG9kbWFuX3ZlcnNpb24YAyABKAkSEAoIc2VydmljZXMYBCABKA0SEgoKY29tcG9uZW50cxgFIAEoDRIPCgdydW5uaW5nGAYgASgNEhgKEGRpc2tfdG90YWxfYnl0ZXMYByABKAQSFwoPZGlza19mcmVlX2J5dGVzGAggASgEEhoKEm1lbW9yeV90b3RhbF9ieXRlcxgJIAEoBBIZChFtZW1vcnlfZnJlZV9ieXRlcxgKIAEoBBINCgVsb2FkMRgLIAEoARIMCgRjcHVzGAwgASgNEhEKCXVwdGltZV9tcxgNIAEoAxIbChNhZ2VudF9zdGFydGVkX2F0X21zGA4gASgDEhkKEWNlcnRfbm90X2FmdGVyX21zGA8gASgDEhAKCHNydl9yb290GBAgASgJEg4KBm5vd19tcxgRIAEoAyJLCg9Sb2xsYmFja1JlcXVlc3QSDwoHc2VydmljZRgBIAEoCRIRCgljb21wb25lbnQYAiABKAkSFAoMbG9ja193YWl0X21zGAMgASgNIm4KEFJvbGxiYWNrUmVzcG9uc2USKgoIcHJvZ3Jlc3MYASABKAsyFi5tY3AudjEuRGVwbG95UHJvZ3Jlc3NIABImCgZyZXN1bHQYAiABKAsyFC5tY3AudjEuRGVwbG95UmVzdWx0SABCBgoEa2luZCJPCgtMb2dzUmVxdWVzdBIPCgdzZXJ2aWNlGAEgASgJEhEKCWNvbXBvbmVudBgCIAEoCRIMCgR0YWlsGAMgASgNEg4KBmZvbGxvdxgEIAEoCCIvCgxMb2dzUmVzcG9uc2USEQoJY29tcG9uZW50GAEgASgJEgwKBGRhdGEYAiABKAwiNQoSV2F0Y2hFdmVudHNSZXF1ZXN0Eg8KB2JhY2tsb2cYASABKA0SDgoGZm9sbG93GAIgASgIIjMKE1dhdGNoRXZlbnRzUmVzcG9uc2USHAoFZXZlbnQYASABKAsyDS5tY3AudjEuRXZlbnQiKQoWU25hcHNob3RTZXJ2aWNlUmVxdWVzdBIPCgdzZXJ2aWNlGAEgASgJIlwKF1NuYXBzaG90U2VydmljZVJlc3BvbnNlEgwKBGRhdGEYASABKAwSDgoGc2hhMjU2GAIgASgJEhEKCWRhdGFiYXNlcxgDIAMoCRIQCgh3YXJuaW5ncxgEIAMoCSJVChVSZXN0b3JlU2VydmljZVJlcXVlc3QSDwoHc2VydmljZRgBIAEoCRIMCgRkYXRhGAIgASgMEg4KBnNoYTI1NhgDIAEoCRINCgVmb3JjZRgEIAEoCCJMChZSZXN0b3JlU2VydmljZVJlc3BvbnNlEgwKBHNpemUYASABKAQSEQoJZGF0YWJhc2VzGAIgAygJEhEKCXJlc3RhcnRlZBgDIAMoCSIzChBMaXN0QXVkaXRSZXF1ZXN0EhAKCHNpbmNlX21zGAEgASgDEg0KBWxpbWl0GAIgASgNInQKC0F1ZGl0UmVjb3JkEg8KB3RpbWVfbXMYASABKAMSDgoGbWV0aG9kGAIgASgJEhAKCGlkZW50aXR5GAMgASgJEgwKBHBlZXIYBCABKAkSDwoHb3V0Y29tZRgFIAEoCRITCgtkdXJhdGlvbl9tcxgGIAEoDSJHChFMaXN0QXVkaXRSZXNwb25zZRIMCgRub2RlGAEgASgJEiQKB3JlY29yZHMYAiADKAsyEy5tY3AudjEuQXVkaXRSZWNvcmQyrgoKDEFnZW50U2VydmljZRI5CgZEZXBsb3kSFS5tY3AudjEuRGVwbG95UmVxdWVzdBoWLm1jcC52MS5EZXBsb3lSZXNwb25zZTABEkYKC1N0b3BTZXJ2aWNlEhoubWNwLnYxLlN0b3BTZXJ2aWNlUmVxdWVzdBobLm1jcC52MS5TdG9wU2VydmljZVJlc3BvbnNlEkkKDFN0YXJ0U2VydmljZRIbLm1jcC52MS5TdGFydFNlcnZpY2VSZXF1ZXN0GhwubWNwLnYxLlN0YXJ0U2VydmljZVJlc3BvbnNlEk8KDlJlc3RhcnRTZXJ2aWNlEh0ubWNwLnYxLlJlc3RhcnRTZXJ2aWNlUmVxdWVzdBoeLm1jcC52MS5SZXN0YXJ0U2VydmljZVJlc3BvbnNlElUKEFN5bmNEZXNpcmVkU3RhdGUSHy5tY3AudjEuU3luY0Rlc2lyZWRTdGF0ZVJlcXVlc3QaIC5tY3AudjEuU3luY0Rlc2lyZWRTdGF0ZVJlc3BvbnNlEkkKDExpc3RTZXJ2aWNlcxIbLm1jcC52MS5MaXN0U2VydmljZXNSZXF1ZXN0GhwubWNwLnYxLkxpc3RTZXJ2aWNlc1Jlc3BvbnNlEkAKCUxpdmVDaGVjaxIYLm1jcC52MS5MaXZlQ2hlY2tSZXF1ZXN0GhkubWNwLnYxLkxpdmVDaGVja1Jlc3BvbnNlElUKEEdldFNlcnZpY2VTdGF0dXMSHy5tY3AudjEuR2V0U2VydmljZVN0YXR1c1JlcXVlc3QaIC5tY3AudjEuR2V0U2VydmljZVN0YXR1c1Jlc3BvbnNlElIKD0Fkb3B0Q29udGFpbmVycxIeLm1jcC52MS5BZG9wdENvbnRhaW5lcnNSZXF1ZXN0Gh8ubWNwLnYxLkFkb3B0Q29udGFpbmVyc1Jlc3BvbnNlEj8KCFB1c2hGaWxlEhcubWNwLnYxLlB1c2hGaWxlUmVxdWVzdBoYLm1jcC52MS5QdXNoRmlsZVJlc3BvbnNlKAESPwoIUHVsbEZpbGUSFy5tY3AudjEuUHVsbEZpbGVSZXF1ZXN0GhgubWNwLnYxLlB1bGxGaWxlUmVzcG9uc2UwARJDCgpOb2RlU3RhdHVzEhkubWNwLnYxLk5vZGVTdGF0dXNSZXF1ZXN0GhoubWNwLnYxLk5vZGVTdGF0dXNSZXNwb25zZRI/CghSb2xsYmFjaxIXLm1jcC52MS5Sb2xsYmFja1JlcXVlc3QaGC5tY3AudjEuUm9sbGJhY2tSZXNwb25zZTABEjMKBExvZ3MSEy5tY3AudjEuTG9nc1JlcXVlc3QaFC5tY3AudjEuTG9nc1Jlc3BvbnNlMAESSAoLV2F0Y2hFdmVudHMSGi5tY3AudjEuV2F0Y2hFdmVudHNSZXF1ZXN0GhsubWNwLnYxLldhdGNoRXZlbnRzUmVzcG9uc2UwARJACglMaXN0QXVkaXQSGC5tY3AudjEuTGlzdEF1ZGl0UmVxdWVzdBoZLm1jcC52MS5MaXN0QXVkaXRSZXNwb25zZRJUCg9TbmFwc2hvdFNlcnZpY2USHi5tY3AudjEuU25hcHNob3RTZXJ2aWNlUmVxdWVzdBofLm1jcC52MS5TbmFwc2hvdFNlcnZpY2VSZXNwb25zZTABElEKDlJlc3RvcmVTZXJ2aWNlEh0ubWNwLnYxLlJlc3RvcmVTZXJ2aWNlUmVxdWVzdBoeLm1jcC52MS5SZXN0b3JlU2VydmljZVJlc3BvbnNlKAFiBnByb3RvMw", [file_mcp_v1_types]);
+  fileDesc("ChJtY3AvdjEvYWdlbnQucHJvdG8SBm1jcC52MSJtCg1EZXBsb3lSZXF1ZXN0EiQKB3NlcnZpY2UYASABKAsyEy5tY3AudjEuU2VydmljZVNwZWMSEQoJY29tcG9uZW50GAIgASgJEg0KBWZvcmNlGAMgASgIEhQKDGxvY2tfd2FpdF9tcxgEIAEoDSI0Cg5EZXBsb3lQcm9ncmVzcxIRCgljb21wb25lbnQYASABKAkSDwoHbWVzc2FnZRgCIAEoCSJKCgxEZXBsb3lSZXN1bHQSKAoHcmVzdWx0cxgBIAMoCzIXLm1jcC52MS5Db21wb25lbnRSZXN1bHQSEAoId2FybmluZ3MYAiADKAkibAoORGVwbG95UmVzcG9uc2USKgoIcHJvZ3Jlc3MYASABKAsyFi5tY3AudjEuRGVwbG95UHJvZ3Jlc3NIABImCgZyZXN1bHQYAiABKAsyFC5tY3AudjEuRGVwbG95UmVzdWx0SABCBgoEa2luZCI4ChJTdG9wU2VydmljZVJlcXVlc3QSDwoHc2VydmljZRgBIAEoCRIRCgljb21wb25lbnQYAiABKAkiPwoTU3RvcFNlcnZpY2VSZXNwb25zZRIoCgdyZXN1bHRzGAEgAygLMhcubWNwLnYxLkNvbXBvbmVudFJlc3VsdCI5ChNTdGFydFNlcnZpY2VSZXF1ZXN0Eg8KB3NlcnZpY2UYASABKAkSEQoJY29tcG9uZW50GAIgASgJIkAKFFN0YXJ0U2VydmljZVJlc3BvbnNlEigKB3Jlc3VsdHMYASADKAsyFy5tY3AudjEuQ29tcG9uZW50UmVzdWx0IjsKFVJlc3RhcnRTZXJ2aWNlUmVxdWVzdBIPCgdzZXJ2aWNlGAEgASgJEhEKCWNvbXBvbmVudBgCIAEoCSJCChZSZXN0YXJ0U2VydmljZVJlc3BvbnNlEigKB3Jlc3VsdHMYASADKAsyFy5tY3AudjEuQ29tcG9uZW50UmVzdWx0ImAKF1N5bmNEZXNpcmVkU3RhdGVSZXF1ZXN0EiUKCHNlcnZpY2VzGAEgAygLMhMubWNwLnYxLlNlcnZpY2VTcGVjEg8KB2RyeV9ydW4YAiABKAgSDQoFcHJ1bmUYAyABKAgiTAoKU3luY0NoYW5nZRIPCgdzZXJ2aWNlGAEgASgJEhEKCWNvbXBvbmVudBgCIAEoCRIMCgR3aGF0GAMgASgJEgwKBGRvbmUYBCABKAgiTQoYU3luY0Rlc2lyZWRTdGF0ZVJlc3BvbnNlEiMKB2NoYW5nZXMYASADKAsyEi5tY3AudjEuU3luY0NoYW5nZRIMCgRub2RlGAIgASgJIhUKE0xpc3RTZXJ2aWNlc1JlcXVlc3QiTQoUTGlzdFNlcnZpY2VzUmVzcG9uc2USDAoEbm9kZRgBIAEoCRInCghzZXJ2aWNlcxgCIAMoCzIVLm1jcC52MS5TZXJ2aWNlUmVjb3JkIhIKEExpdmVDaGVja1JlcXVlc3QixgEKDUxpdmVDb21wb25lbnQSDwoHc2VydmljZRgBIAEoCRIRCgljb21wb25lbnQYAiABKAkSFgoOY29udGFpbmVyX25hbWUYAyABKAkSDQoFc3RhdGUYBCABKAkSDQoFaW1hZ2UYBSABKAkSDwoHdmVyc2lvbhgGIAEoCRIVCg1zdGFydGVkX2F0X21zGAcgASgDEg8KB2Rlc2lyZWQYCCABKAkSDgoGaGVhbHRoGAkgASgJEhIKCnVudmVyaWZpZWQYCiABKAgiXAoRTGl2ZUNoZWNrUmVzcG9uc2USDAoEbm9kZRgBIAEoCRIOCgZub3dfbXMYAiABKAMSKQoKY29tcG9uZW50cxgDIAMoCzIVLm1jcC52MS5MaXZlQ29tcG9uZW50IlYKF0dldFNlcnZpY2VTdGF0dXNSZXF1ZXN0Eg8KB3NlcnZpY2UYASABKAkSEwoLZXZlbnRfbGltaXQYAiABKA0SFQoNaGlzdG9yeV9saW1pdBgDIAEoDSLJAQoPQ29tcG9uZW50U3RhdHVzEg8KB3NlcnZpY2UYASABKAkSEQoJY29tcG9uZW50GAIgASgJEg8KB2Rlc2lyZWQYAyABKAkSEAoIb2JzZXJ2ZWQYBCABKAkSDwoHdmVyc2lvbhgFIAEoCRINCgVkcmlmdBgGIAEoCBIrCg9sYXN0X2RlcGxveW1lbnQYByABKAsyEi5tY3AudjEuRGVwbG95bWVudBIOCgZoZWFsdGgYCCABKAkSEgoKdW52ZXJpZmllZBgJIAEoCCKZAQoYR2V0U2VydmljZVN0YXR1c1Jlc3BvbnNlEgwKBG5vZGUYASABKAkSKwoKY29tcG9uZW50cxgCIAMoCzIXLm1jcC52MS5Db21wb25lbnRTdGF0dXMSHQoGZXZlbnRzGAMgAygLMg0ubWNwLnYxLkV2ZW50EiMKB2hpc3RvcnkYBCADKAsyEi5tY3AudjEuRGVwbG95bWVudCJBChZBZG9wdENvbnRhaW5lcnNSZXF1ZXN0Eg8KB3NlcnZpY2UYASABKAkSFgoOa25vd25fc2VydmljZXMYAiADKAkiVAoXQWRvcHRDb250YWluZXJzUmVzcG9uc2USKwoKY29tcG9uZW50cxgBIAMoCzIXLm1jcC52MS5Db21wb25lbnRSZWNvcmQSDAoEbm9kZRgCIAEoCSJcCg9QdXNoRmlsZVJlcXVlc3QSDwoHc2VydmljZRgBIAEoCRIMCgRwYXRoGAIgASgJEgwKBG1vZGUYAyABKA0SDAoEZGF0YRgEIAEoDBIOCgZzaGEyNTYYBSABKAkiPgoQUHVzaEZpbGVSZXNwb25zZRIMCgRzaXplGAEgASgEEg4KBnNoYTI1NhgCIAEoCRIMCgRtb2RlGAMgASgNIjAKD1B1bGxGaWxlUmVxdWVzdBIPCgdzZXJ2aWNlGAEgASgJEgwKBHBhdGgYAiABKAkiTAoQUHVsbEZpbGVSZXNwb25zZRIMCgRkYXRhGAEgASgMEgwKBG1vZGUYAiABKA0SDgoGc2hhMjU2GAMgASgJEgwKBHNpemUYBCABKAQiEwoRTm9kZVN0YXR1c1JlcXVlc3QilwMKEk5vZGVTdGF0dXNSZXNwb25zZRIMCgRub2RlGAEgASgJEhUKDWFnZW50X3ZlcnNpb24YAiABKAkSFgoOcG9kbWFuX3ZlcnNpb24YAyABKAkSEAoIc2VydmljZXMYBCABKA0SEgoKY29tcG9uZW50cxgFIAEoDRIPCgdydW5uaW5nGAYgASgNEhgKEGRpc2tfdG90YWxfYnl0ZXMYByABKAQSFwoPZGlza19mcmVlX2J5dGVzGAggASgEEhoKEm1lbW9yeV90b3RhbF9ieXRlcxgJIAEoBBIZChFtZW1vcnlfZnJlZV9ieXRlcxgKIAEoBBINCgVsb2FkMRgLIAEoARIMCgRjcHVzGAwgASgNEhEKCXVwdGltZV9tcxgNIAEoAxIbChNhZ2VudF9zdGFydGVkX2F0X21zGA4gASgDEhkKEWNlcnRfbm90X2FmdGVyX21zGA8gASgDEhAKCHNydl9yb290GBAgASgJEg4KBm5vd19tcxgRIAEoAxIZChFyZWNsYWltYWJsZV9ieXRlcxgSIAEoBCJLCg9Sb2xsYmFja1JlcXVlc3QSDwoHc2VydmljZRgBIAEoCRIRCgljb21wb25lbnQYAiABKAkSFAoMbG9ja193YWl0X21zGAMgASgNIm4KEFJvbGxiYWNrUmVzcG9uc2USKgoIcHJvZ3Jlc3MYASABKAsyFi5tY3AudjEuRGVwbG95UHJvZ3Jlc3NIABImCgZyZXN1bHQYAiABKAsyFC5tY3AudjEuRGVwbG95UmVzdWx0SABCBgoEa2luZCJhCgtMb2dzUmVxdWVzdBIPCgdzZXJ2aWNlGAEgASgJEhEKCWNvbXBvbmVudBgCIAEoCRIMCgR0YWlsGAMgASgNEg4KBmZvbGxvdxgEIAEoCBIQCghzaW5jZV9tcxgFIAEoAyJACgxMb2dzUmVzcG9uc2USEQoJY29tcG9uZW50GAEgASgJEgwKBGRhdGEYAiABKAwSDwoHdGltZV9tcxgDIAEoAyI1ChJXYXRjaEV2ZW50c1JlcXVlc3QSDwoHYmFja2xvZxgBIAEoDRIOCgZmb2xsb3cYAiABKAgiMwoTV2F0Y2hFdmVudHNSZXNwb25zZRIcCgVldmVudBgBIAEoCzINLm1jcC52MS5FdmVudCIpChZTbmFwc2hvdFNlcnZpY2VSZXF1ZXN0Eg8KB3NlcnZpY2UYASABKAkiXAoXU25hcHNob3RTZXJ2aWNlUmVzcG9uc2USDAoEZGF0YRgBIAEoDBIOCgZzaGEyNTYYAiABKAkSEQoJZGF0YWJhc2VzGAMgAygJEhAKCHdhcm5pbmdzGAQgAygJIlUKFVJlc3RvcmVTZXJ2aWNlUmVxdWVzdBIPCgdzZXJ2aWNlGAEgASgJEgwKBGRhdGEYAiABKAwSDgoGc2hhMjU2GAMgASgJEg0KBWZvcmNlGAQgASgIIkwKFlJlc3RvcmVTZXJ2aWNlUmVzcG9uc2USDAoEc2l6ZRgBIAEoBBIRCglkYXRhYmFzZXMYAiADKAkSEQoJcmVzdGFydGVkGAMgAygJIjMKEExpc3RBdWRpdFJlcXVlc3QSEAoIc2luY2VfbXMYASABKAMSDQoFbGltaXQYAiABKA0idAoLQXVkaXRSZWNvcmQSDwoHdGltZV9tcxgBIAEoAxIOCgZtZXRob2QYAiABKAkSEAoIaWRlbnRpdHkYAyABKAkSDAoEcGVlchgEIAEoCRIPCgdvdXRjb21lGAUgASgJEhMKC2R1cmF0aW9uX21zGAYgASgNIkcKEUxpc3RBdWRpdFJlc3BvbnNlEgwKBG5vZGUYASABKAkSJAoHcmVjb3JkcxgCIAMoCzITLm1jcC52MS5BdWRpdFJlY29yZCJAChBTZXRTZWNyZXRSZXF1ZXN0Eg8KB3NlcnZpY2UYASABKAkSDAoEbmFtZRgCIAEoCRINCgV2YWx1ZRgDIAEoDCJIChFTZXRTZWNyZXRSZXNwb25zZRIiCgZzZWNyZXQYASABKAsyEi5tY3AudjEuU2VjcmV0SW5mbxIPCgdjcmVhdGVkGAIgASgIIngKClNlY3JldEluZm8SDwoHc2VydmljZRgBIAEoCRIMCgRuYW1lGAIgASgJEgwKBHNpemUYAyABKAQSFQoNY3JlYXRlZF9hdF9tcxgEIAEoAxIVCg11cGRhdGVkX2F0X21zGAUgASgDEg8KB3ZlcnNpb24YBiABKAkiJQoSTGlzdFNlY3JldHNSZXF1ZXN0Eg8KB3NlcnZpY2UYASABKAkiSAoTTGlzdFNlY3JldHNSZXNwb25zZRIMCgRub2RlGAEgASgJEiMKB3NlY3JldHMYAiADKAsyEi5tY3AudjEuU2VjcmV0SW5mbyI0ChNSZW1vdmVTZWNyZXRSZXF1ZXN0Eg8KB3NlcnZpY2UYASABKAkSDAoEbmFtZRgCIAEoCSIWChRSZW1vdmVTZWNyZXRSZXNwb25zZSJ1CglFeGVjU3RhcnQSDwoHc2VydmljZRgBIAEoCRIRCgljb21wb25lbnQYAiABKAkSDAoEYXJndhgDIAMoCRINCgVzdGRpbhgEIAEoCBILCgN0dHkYBSABKAgSDAoEY29scxgGIAEoDRIMCgRyb3dzGAcgASgNIigKCkV4ZWNSZXNpemUSDAoEY29scxgBIAEoDRIMCgRyb3dzGAIgASgNIoUBCgtFeGVjUmVxdWVzdBIiCgVzdGFydBgBIAEoCzIRLm1jcC52MS5FeGVjU3RhcnRIABIPCgVzdGRpbhgCIAEoDEgAEiQKBnJlc2l6ZRgDIAEoCzISLm1jcC52MS5FeGVjUmVzaXplSAASEwoJc3RkaW5fZW9mGAQgASgISABCBgoEa2luZCJPCgxFeGVjUmVzcG9uc2USEAoGc3Rkb3V0GAEgASgMSAASEAoGc3RkZXJyGAIgASgMSAASEwoJZXhpdF9jb2RlGAMgASgFSABCBgoEa2luZCIzChJQcnVuZUltYWdlc1JlcXVlc3QSDwoHZHJ5X3J1bhgBIAEoCBIMCgRrZWVwGAIgASgNIjYKC1BydW5lZEltYWdlEgoKAmlkGAEgASgJEg0KBW5hbWVzGAIgAygJEgwKBHNpemUYAyABKAQihQEKE1BydW5lSW1hZ2VzUmVzcG9uc2USDAoEbm9kZRgBIAEoCRIkCgdyZW1vdmVkGAIgAygLMhMubWNwLnYxLlBydW5lZEltYWdlEhcKD3JlY2xhaW1lZF9ieXRlcxgDIAEoBBIhCgRrZXB0GAQgAygLMhMubWNwLnYxLlBydW5lZEltYWdlMoINCgxBZ2VudFNlcnZpY2USOQoGRGVwbG95EhUubWNwLnYxLkRlcGxveVJlcXVlc3QaFi5tY3AudjEuRGVwbG95UmVzcG9uc2UwARJGCgtTdG9wU2VydmljZRIaLm1jcC52MS5TdG9wU2VydmljZVJlcXVlc3QaGy5tY3AudjEuU3RvcFNlcnZpY2VSZXNwb25zZRJJCgxTdGFydFNlcnZpY2USGy5tY3AudjEuU3RhcnRTZXJ2aWNlUmVxdWVzdBocLm1jcC52MS5TdGFydFNlcnZpY2VSZXNwb25zZRJPCg5SZXN0YXJ0U2VydmljZRIdLm1jcC52MS5SZXN0YXJ0U2VydmljZVJlcXVlc3QaHi5tY3AudjEuUmVzdGFydFNlcnZpY2VSZXNwb25zZRJVChBTeW5jRGVzaXJlZFN0YXRlEh8ubWNwLnYxLlN5bmNEZXNpcmVkU3RhdGVSZXF1ZXN0GiAubWNwLnYxLlN5bmNEZXNpcmVkU3RhdGVSZXNwb25zZRJJCgxMaXN0U2VydmljZXMSGy5tY3AudjEuTGlzdFNlcnZpY2VzUmVxdWVzdBocLm1jcC52MS5MaXN0U2VydmljZXNSZXNwb25zZRJACglMaXZlQ2hlY2sSGC5tY3AudjEuTGl2ZUNoZWNrUmVxdWVzdBoZLm1jcC52MS5MaXZlQ2hlY2tSZXNwb25zZRJVChBHZXRTZXJ2aWNlU3RhdHVzEh8ubWNwLnYxLkdldFNlcnZpY2VTdGF0dXNSZXF1ZXN0GiAubWNwLnYxLkdldFNlcnZpY2VTdGF0dXNSZXNwb25zZRJSCg9BZG9wdENvbnRhaW5lcnMSHi5tY3AudjEuQWRvcHRDb250YWluZXJzUmVxdWVzdBofLm1jcC52MS5BZG9wdENvbnRhaW5lcnNSZXNwb25zZRI/CghQdXNoRmlsZRIXLm1jcC52MS5QdXNoRmlsZVJlcXVlc3QaGC5tY3AudjEuUHVzaEZpbGVSZXNwb25zZSgBEj8KCFB1bGxGaWxlEhcubWNwLnYxLlB1bGxGaWxlUmVxdWVzdBoYLm1jcC52MS5QdWxsRmlsZVJlc3BvbnNlMAESQwoKTm9kZVN0YXR1cxIZLm1jcC52MS5Ob2RlU3RhdHVzUmVxdWVzdBoaLm1jcC52MS5Ob2RlU3RhdHVzUmVzcG9uc2USPwoIUm9sbGJhY2sSFy5tY3AudjEuUm9sbGJhY2tSZXF1ZXN0GhgubWNwLnYxLlJvbGxiYWNrUmVzcG9uc2UwARIzCgRMb2dzEhMubWNwLnYxLkxvZ3NSZXF1ZXN0GhQubWNwLnYxLkxvZ3NSZXNwb25zZTABEkgKC1dhdGNoRXZlbnRzEhoubWNwLnYxLldhdGNoRXZlbnRzUmVxdWVzdBobLm1jcC52MS5XYXRjaEV2ZW50c1Jlc3BvbnNlMAESQAoJTGlzdEF1ZGl0EhgubWNwLnYxLkxpc3RBdWRpdFJlcXVlc3QaGS5tY3AudjEuTGlzdEF1ZGl0UmVzcG9uc2USVAoPU25hcHNob3RTZXJ2aWNlEh4ubWNwLnYxLlNuYXBzaG90U2VydmljZVJlcXVlc3QaHy5tY3AudjEuU25hcHNob3RTZXJ2aWNlUmVzcG9uc2UwARJRCg5SZXN0b3JlU2VydmljZRIdLm1jcC52MS5SZXN0b3JlU2VydmljZVJlcXVlc3QaHi5tY3AudjEuUmVzdG9yZVNlcnZpY2VSZXNwb25zZSgBEkAKCVNldFNlY3JldBIYLm1jcC52MS5TZXRTZWNyZXRSZXF1ZXN0GhkubWNwLnYxLlNldFNlY3JldFJlc3BvbnNlEkYKC0xpc3RTZWNyZXRzEhoubWNwLnYxLkxpc3RTZWNyZXRzUmVxdWVzdBobLm1jcC52MS5MaXN0U2VjcmV0c1Jlc3BvbnNlEkkKDFJlbW92ZVNlY3JldBIbLm1jcC52MS5SZW1vdmVTZWNyZXRSZXF1ZXN0GhwubWNwLnYxLlJlbW92ZVNlY3JldFJlc3BvbnNlEjUKBEV4ZWMSEy5tY3AudjEuRXhlY1JlcXVlc3QaFC5tY3AudjEuRXhlY1Jlc3BvbnNlKAEwARJGCgtQcnVuZUltYWdlcxIaLm1jcC52MS5QcnVuZUltYWdlc1JlcXVlc3QaGy5tY3AudjEuUHJ1bmVJbWFnZXNSZXNwb25zZWIGcHJvdG8z", [file_mcp_v1_types]);
 
 /**
  * @generated from message mcp.v1.DeployRequest
@@ -424,6 +424,18 @@ export type LiveComponent = Message<"mcp.v1.LiveComponent"> & {
    * @generated from field: string desired = 8;
    */
   desired: string;
+
+  /**
+   * "" | healthy | unhealthy (SPEC §7.5).
+   *
+   * @generated from field: string health = 9;
+   */
+  health: string;
+
+  /**
+   * @generated from field: bool unverified = 10;
+   */
+  unverified: boolean;
 };
 
 /**
@@ -531,6 +543,18 @@ export type ComponentStatus = Message<"mcp.v1.ComponentStatus"> & {
    * @generated from field: mcp.v1.Deployment last_deployment = 7;
    */
   lastDeployment?: Deployment | undefined;
+
+  /**
+   * "" | healthy | unhealthy (SPEC §7.5).
+   *
+   * @generated from field: string health = 8;
+   */
+  health: string;
+
+  /**
+   * @generated from field: bool unverified = 9;
+   */
+  unverified: boolean;
 };
 
 /**
@@ -853,6 +877,13 @@ export type NodeStatusResponse = Message<"mcp.v1.NodeStatusResponse"> & {
    * @generated from field: int64 now_ms = 17;
    */
   nowMs: bigint;
+
+  /**
+   * Bytes `mcp node prune` would free now (SPEC §7.6).
+   *
+   * @generated from field: uint64 reclaimable_bytes = 18;
+   */
+  reclaimableBytes: bigint;
 };
 
 /**
@@ -945,6 +976,13 @@ export type LogsRequest = Message<"mcp.v1.LogsRequest"> & {
    * @generated from field: bool follow = 4;
    */
   follow: boolean;
+
+  /**
+   * Only lines written at or after this time (Unix ms); 0 = no limit.
+   *
+   * @generated from field: int64 since_ms = 5;
+   */
+  sinceMs: bigint;
 };
 
 /**
@@ -967,6 +1005,13 @@ export type LogsResponse = Message<"mcp.v1.LogsResponse"> & {
    * @generated from field: bytes data = 2;
    */
   data: Uint8Array;
+
+  /**
+   * When the container wrote the line (Unix ms; 0 when unknown).
+   *
+   * @generated from field: int64 time_ms = 3;
+   */
+  timeMs: bigint;
 };
 
 /**
@@ -1230,6 +1275,415 @@ export const ListAuditResponseSchema: GenMessage<ListAuditResponse> = /*@__PURE_
   messageDesc(file_mcp_v1_agent, 41);
 
 /**
+ * @generated from message mcp.v1.SetSecretRequest
+ */
+export type SetSecretRequest = Message<"mcp.v1.SetSecretRequest"> & {
+  /**
+   * @generated from field: string service = 1;
+   */
+  service: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * @generated from field: bytes value = 3;
+   */
+  value: Uint8Array;
+};
+
+/**
+ * Describes the message mcp.v1.SetSecretRequest.
+ * Use `create(SetSecretRequestSchema)` to create a new message.
+ */
+export const SetSecretRequestSchema: GenMessage<SetSecretRequest> = /*@__PURE__*/
+  messageDesc(file_mcp_v1_agent, 42);
+
+/**
+ * @generated from message mcp.v1.SetSecretResponse
+ */
+export type SetSecretResponse = Message<"mcp.v1.SetSecretResponse"> & {
+  /**
+   * @generated from field: mcp.v1.SecretInfo secret = 1;
+   */
+  secret?: SecretInfo | undefined;
+
+  /**
+   * False when a secret of that name was replaced.
+   *
+   * @generated from field: bool created = 2;
+   */
+  created: boolean;
+};
+
+/**
+ * Describes the message mcp.v1.SetSecretResponse.
+ * Use `create(SetSecretResponseSchema)` to create a new message.
+ */
+export const SetSecretResponseSchema: GenMessage<SetSecretResponse> = /*@__PURE__*/
+  messageDesc(file_mcp_v1_agent, 43);
+
+/**
+ * SecretInfo describes a secret; it never carries the value.
+ *
+ * @generated from message mcp.v1.SecretInfo
+ */
+export type SecretInfo = Message<"mcp.v1.SecretInfo"> & {
+  /**
+   * @generated from field: string service = 1;
+   */
+  service: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * @generated from field: uint64 size = 3;
+   */
+  size: bigint;
+
+  /**
+   * @generated from field: int64 created_at_ms = 4;
+   */
+  createdAtMs: bigint;
+
+  /**
+   * @generated from field: int64 updated_at_ms = 5;
+   */
+  updatedAtMs: bigint;
+
+  /**
+   * Changes whenever the value does; part of the spec hash of the components using it.
+   *
+   * @generated from field: string version = 6;
+   */
+  version: string;
+};
+
+/**
+ * Describes the message mcp.v1.SecretInfo.
+ * Use `create(SecretInfoSchema)` to create a new message.
+ */
+export const SecretInfoSchema: GenMessage<SecretInfo> = /*@__PURE__*/
+  messageDesc(file_mcp_v1_agent, 44);
+
+/**
+ * @generated from message mcp.v1.ListSecretsRequest
+ */
+export type ListSecretsRequest = Message<"mcp.v1.ListSecretsRequest"> & {
+  /**
+   * Empty: every service.
+   *
+   * @generated from field: string service = 1;
+   */
+  service: string;
+};
+
+/**
+ * Describes the message mcp.v1.ListSecretsRequest.
+ * Use `create(ListSecretsRequestSchema)` to create a new message.
+ */
+export const ListSecretsRequestSchema: GenMessage<ListSecretsRequest> = /*@__PURE__*/
+  messageDesc(file_mcp_v1_agent, 45);
+
+/**
+ * @generated from message mcp.v1.ListSecretsResponse
+ */
+export type ListSecretsResponse = Message<"mcp.v1.ListSecretsResponse"> & {
+  /**
+   * @generated from field: string node = 1;
+   */
+  node: string;
+
+  /**
+   * @generated from field: repeated mcp.v1.SecretInfo secrets = 2;
+   */
+  secrets: SecretInfo[];
+};
+
+/**
+ * Describes the message mcp.v1.ListSecretsResponse.
+ * Use `create(ListSecretsResponseSchema)` to create a new message.
+ */
+export const ListSecretsResponseSchema: GenMessage<ListSecretsResponse> = /*@__PURE__*/
+  messageDesc(file_mcp_v1_agent, 46);
+
+/**
+ * @generated from message mcp.v1.RemoveSecretRequest
+ */
+export type RemoveSecretRequest = Message<"mcp.v1.RemoveSecretRequest"> & {
+  /**
+   * @generated from field: string service = 1;
+   */
+  service: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message mcp.v1.RemoveSecretRequest.
+ * Use `create(RemoveSecretRequestSchema)` to create a new message.
+ */
+export const RemoveSecretRequestSchema: GenMessage<RemoveSecretRequest> = /*@__PURE__*/
+  messageDesc(file_mcp_v1_agent, 47);
+
+/**
+ * @generated from message mcp.v1.RemoveSecretResponse
+ */
+export type RemoveSecretResponse = Message<"mcp.v1.RemoveSecretResponse"> & {
+};
+
+/**
+ * Describes the message mcp.v1.RemoveSecretResponse.
+ * Use `create(RemoveSecretResponseSchema)` to create a new message.
+ */
+export const RemoveSecretResponseSchema: GenMessage<RemoveSecretResponse> = /*@__PURE__*/
+  messageDesc(file_mcp_v1_agent, 48);
+
+/**
+ * @generated from message mcp.v1.ExecStart
+ */
+export type ExecStart = Message<"mcp.v1.ExecStart"> & {
+  /**
+   * @generated from field: string service = 1;
+   */
+  service: string;
+
+  /**
+   * Empty: the service's first component.
+   *
+   * @generated from field: string component = 2;
+   */
+  component: string;
+
+  /**
+   * @generated from field: repeated string argv = 3;
+   */
+  argv: string[];
+
+  /**
+   * @generated from field: bool stdin = 4;
+   */
+  stdin: boolean;
+
+  /**
+   * @generated from field: bool tty = 5;
+   */
+  tty: boolean;
+
+  /**
+   * @generated from field: uint32 cols = 6;
+   */
+  cols: number;
+
+  /**
+   * @generated from field: uint32 rows = 7;
+   */
+  rows: number;
+};
+
+/**
+ * Describes the message mcp.v1.ExecStart.
+ * Use `create(ExecStartSchema)` to create a new message.
+ */
+export const ExecStartSchema: GenMessage<ExecStart> = /*@__PURE__*/
+  messageDesc(file_mcp_v1_agent, 49);
+
+/**
+ * @generated from message mcp.v1.ExecResize
+ */
+export type ExecResize = Message<"mcp.v1.ExecResize"> & {
+  /**
+   * @generated from field: uint32 cols = 1;
+   */
+  cols: number;
+
+  /**
+   * @generated from field: uint32 rows = 2;
+   */
+  rows: number;
+};
+
+/**
+ * Describes the message mcp.v1.ExecResize.
+ * Use `create(ExecResizeSchema)` to create a new message.
+ */
+export const ExecResizeSchema: GenMessage<ExecResize> = /*@__PURE__*/
+  messageDesc(file_mcp_v1_agent, 50);
+
+/**
+ * @generated from message mcp.v1.ExecRequest
+ */
+export type ExecRequest = Message<"mcp.v1.ExecRequest"> & {
+  /**
+   * @generated from oneof mcp.v1.ExecRequest.kind
+   */
+  kind: {
+    /**
+     * @generated from field: mcp.v1.ExecStart start = 1;
+     */
+    value: ExecStart;
+    case: "start";
+  } | {
+    /**
+     * @generated from field: bytes stdin = 2;
+     */
+    value: Uint8Array;
+    case: "stdin";
+  } | {
+    /**
+     * @generated from field: mcp.v1.ExecResize resize = 3;
+     */
+    value: ExecResize;
+    case: "resize";
+  } | {
+    /**
+     * The client's stdin ended.
+     *
+     * @generated from field: bool stdin_eof = 4;
+     */
+    value: boolean;
+    case: "stdinEof";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message mcp.v1.ExecRequest.
+ * Use `create(ExecRequestSchema)` to create a new message.
+ */
+export const ExecRequestSchema: GenMessage<ExecRequest> = /*@__PURE__*/
+  messageDesc(file_mcp_v1_agent, 51);
+
+/**
+ * @generated from message mcp.v1.ExecResponse
+ */
+export type ExecResponse = Message<"mcp.v1.ExecResponse"> & {
+  /**
+   * @generated from oneof mcp.v1.ExecResponse.kind
+   */
+  kind: {
+    /**
+     * @generated from field: bytes stdout = 1;
+     */
+    value: Uint8Array;
+    case: "stdout";
+  } | {
+    /**
+     * @generated from field: bytes stderr = 2;
+     */
+    value: Uint8Array;
+    case: "stderr";
+  } | {
+    /**
+     * The last message: the command's exit status (128 + signal when killed).
+     *
+     * @generated from field: int32 exit_code = 3;
+     */
+    value: number;
+    case: "exitCode";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message mcp.v1.ExecResponse.
+ * Use `create(ExecResponseSchema)` to create a new message.
+ */
+export const ExecResponseSchema: GenMessage<ExecResponse> = /*@__PURE__*/
+  messageDesc(file_mcp_v1_agent, 52);
+
+/**
+ * @generated from message mcp.v1.PruneImagesRequest
+ */
+export type PruneImagesRequest = Message<"mcp.v1.PruneImagesRequest"> & {
+  /**
+   * @generated from field: bool dry_run = 1;
+   */
+  dryRun: boolean;
+
+  /**
+   * Deployments kept per component; 0 = the agent's default (3).
+   *
+   * @generated from field: uint32 keep = 2;
+   */
+  keep: number;
+};
+
+/**
+ * Describes the message mcp.v1.PruneImagesRequest.
+ * Use `create(PruneImagesRequestSchema)` to create a new message.
+ */
+export const PruneImagesRequestSchema: GenMessage<PruneImagesRequest> = /*@__PURE__*/
+  messageDesc(file_mcp_v1_agent, 53);
+
+/**
+ * @generated from message mcp.v1.PrunedImage
+ */
+export type PrunedImage = Message<"mcp.v1.PrunedImage"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: repeated string names = 2;
+   */
+  names: string[];
+
+  /**
+   * @generated from field: uint64 size = 3;
+   */
+  size: bigint;
+};
+
+/**
+ * Describes the message mcp.v1.PrunedImage.
+ * Use `create(PrunedImageSchema)` to create a new message.
+ */
+export const PrunedImageSchema: GenMessage<PrunedImage> = /*@__PURE__*/
+  messageDesc(file_mcp_v1_agent, 54);
+
+/**
+ * @generated from message mcp.v1.PruneImagesResponse
+ */
+export type PruneImagesResponse = Message<"mcp.v1.PruneImagesResponse"> & {
+  /**
+   * @generated from field: string node = 1;
+   */
+  node: string;
+
+  /**
+   * @generated from field: repeated mcp.v1.PrunedImage removed = 2;
+   */
+  removed: PrunedImage[];
+
+  /**
+   * @generated from field: uint64 reclaimed_bytes = 3;
+   */
+  reclaimedBytes: bigint;
+
+  /**
+   * Images kept because a rollback of a kept deployment needs them.
+   *
+   * @generated from field: repeated mcp.v1.PrunedImage kept = 4;
+   */
+  kept: PrunedImage[];
+};
+
+/**
+ * Describes the message mcp.v1.PruneImagesResponse.
+ * Use `create(PruneImagesResponseSchema)` to create a new message.
+ */
+export const PruneImagesResponseSchema: GenMessage<PruneImagesResponse> = /*@__PURE__*/
+  messageDesc(file_mcp_v1_agent, 55);
+
+/**
  * AgentService is served by `mcp agent` on every node, over TLS 1.3, with a
  * bearer token in the `authorization` metadata.
  *
@@ -1416,6 +1870,59 @@ export const AgentService: GenService<{
     methodKind: "client_streaming";
     input: typeof RestoreServiceRequestSchema;
     output: typeof RestoreServiceResponseSchema;
+  },
+  /**
+   * SetSecret creates or replaces a podman secret of a service (SPEC §7.3).
+   *
+   * @generated from rpc mcp.v1.AgentService.SetSecret
+   */
+  setSecret: {
+    methodKind: "unary";
+    input: typeof SetSecretRequestSchema;
+    output: typeof SetSecretResponseSchema;
+  },
+  /**
+   * ListSecrets lists secrets: names, sizes, dates; never values.
+   *
+   * @generated from rpc mcp.v1.AgentService.ListSecrets
+   */
+  listSecrets: {
+    methodKind: "unary";
+    input: typeof ListSecretsRequestSchema;
+    output: typeof ListSecretsResponseSchema;
+  },
+  /**
+   * RemoveSecret removes a secret of a service.
+   *
+   * @generated from rpc mcp.v1.AgentService.RemoveSecret
+   */
+  removeSecret: {
+    methodKind: "unary";
+    input: typeof RemoveSecretRequestSchema;
+    output: typeof RemoveSecretResponseSchema;
+  },
+  /**
+   * Exec runs a command in a running container (SPEC §7.4). The first request
+   * message is the start; then stdin and resizes; the answer streams output
+   * and ends with the exit status.
+   *
+   * @generated from rpc mcp.v1.AgentService.Exec
+   */
+  exec: {
+    methodKind: "bidi_streaming";
+    input: typeof ExecRequestSchema;
+    output: typeof ExecResponseSchema;
+  },
+  /**
+   * PruneImages removes images no container uses and no rollback of the last
+   * `keep` deployments per component needs (SPEC §7.6).
+   *
+   * @generated from rpc mcp.v1.AgentService.PruneImages
+   */
+  pruneImages: {
+    methodKind: "unary";
+    input: typeof PruneImagesRequestSchema;
+    output: typeof PruneImagesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_mcp_v1_agent, 0);

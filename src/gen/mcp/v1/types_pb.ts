@@ -10,10 +10,13 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mcp/v1/types.proto.
  */
 export const file_mcp_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("ChJtY3AvdjEvdHlwZXMucHJvdG8SBm1jcC52MSJUCgtIZWFsdGhDaGVjaxILCgNjbWQYASADKAkSEwoLaW50ZXJ2YWxfbXMYAiABKA0SEgoKdGltZW91dF9tcxgDIAEoDRIPCgdyZXRyaWVzGAQgASgNIrsBCg1Db21wb25lbnRTcGVjEgwKBG5hbWUYASABKAkSDQoFaW1hZ2UYAiABKAkSDwoHbmV0d29yaxgDIAEoCRIMCgR1c2VyGAQgASgJEg8KB3Jlc3RhcnQYBSABKAkSDQoFcG9ydHMYBiADKAkSDwoHdm9sdW1lcxgHIAMoCRILCgNjbWQYCCADKAkSCwoDZW52GAkgAygJEiMKBmhlYWx0aBgKIAEoCzITLm1jcC52MS5IZWFsdGhDaGVjayJkCgtTZXJ2aWNlU3BlYxIMCgRuYW1lGAEgASgJEgwKBG5vZGUYAiABKAkSDgoGYWN0aXZlGAMgASgIEikKCmNvbXBvbmVudHMYBCADKAsyFS5tY3AudjEuQ29tcG9uZW50U3BlYyKEAQoPQ29tcG9uZW50UmVzdWx0EhEKCWNvbXBvbmVudBgBIAEoCRIkCgZzdGF0dXMYAiABKA4yFC5tY3AudjEuUmVzdWx0U3RhdHVzEg8KB21lc3NhZ2UYAyABKAkSDwoHdmVyc2lvbhgEIAEoCRIWCg5jb250YWluZXJfbmFtZRgFIAEoCSL/AQoPQ29tcG9uZW50UmVjb3JkEgwKBG5hbWUYASABKAkSIwoEc3BlYxgCIAEoCzIVLm1jcC52MS5Db21wb25lbnRTcGVjEhEKCXNwZWNfaGFzaBgDIAEoCRIPCgdkZXNpcmVkGAQgASgJEhAKCG9ic2VydmVkGAUgASgJEg8KB3ZlcnNpb24YBiABKAkSFAoMaW1hZ2VfZGlnZXN0GAcgASgJEhQKDGNvbnRhaW5lcl9pZBgIIAEoCRIWCg5jb250YWluZXJfbmFtZRgJIAEoCRIWCg5vYnNlcnZlZF9hdF9tcxgKIAEoAxIWCg5kZXBsb3llZF9hdF9tcxgLIAEoAyJaCg1TZXJ2aWNlUmVjb3JkEgwKBG5hbWUYASABKAkSDgoGYWN0aXZlGAIgASgIEisKCmNvbXBvbmVudHMYAyADKAsyFy5tY3AudjEuQ29tcG9uZW50UmVjb3JkImcKBUV2ZW50EgoKAmlkGAEgASgDEg8KB3RpbWVfbXMYAiABKAMSDwoHc2VydmljZRgDIAEoCRIRCgljb21wb25lbnQYBCABKAkSDAoEa2luZBgFIAEoCRIPCgdtZXNzYWdlGAYgASgJIugBCgpEZXBsb3ltZW50EgoKAmlkGAEgASgDEg8KB3NlcnZpY2UYAiABKAkSEQoJY29tcG9uZW50GAMgASgJEiMKBHNwZWMYBCABKAsyFS5tY3AudjEuQ29tcG9uZW50U3BlYxIUCgxpbWFnZV9kaWdlc3QYBSABKAkSDwoHdmVyc2lvbhgGIAEoCRIVCg1zdGFydGVkX2F0X21zGAcgASgDEhYKDmZpbmlzaGVkX2F0X21zGAggASgDEg8KB291dGNvbWUYCSABKAkSDwoHbWVzc2FnZRgKIAEoCRINCgViYXRjaBgLIAEoDSqZAQoMUmVzdWx0U3RhdHVzEh0KGVJFU1VMVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIUChBSRVNVTFRfU1RBVFVTX09LEAESGwoXUkVTVUxUX1NUQVRVU19VTkNIQU5HRUQQAhIdChlSRVNVTFRfU1RBVFVTX1JPTExFRF9CQUNLEAMSGAoUUkVTVUxUX1NUQVRVU19GQUlMRUQQBGIGcHJvdG8z");
+  fileDesc("ChJtY3AvdjEvdHlwZXMucHJvdG8SBm1jcC52MSKIAQoLSGVhbHRoQ2hlY2sSCwoDY21kGAEgAygJEhMKC2ludGVydmFsX21zGAIgASgNEhIKCnRpbWVvdXRfbXMYAyABKA0SDwoHcmV0cmllcxgEIAEoDRIMCgRodHRwGAUgASgJEgsKA3RjcBgGIAEoCRIXCg9zdGFydF9wZXJpb2RfbXMYByABKA0iNAoJU2VjcmV0UmVmEgwKBG5hbWUYASABKAkSCwoDZW52GAIgASgJEgwKBGZpbGUYAyABKAkivwUKDUNvbXBvbmVudFNwZWMSDAoEbmFtZRgBIAEoCRINCgVpbWFnZRgCIAEoCRIPCgduZXR3b3JrGAMgASgJEgwKBHVzZXIYBCABKAkSDwoHcmVzdGFydBgFIAEoCRINCgVwb3J0cxgGIAMoCRIPCgd2b2x1bWVzGAcgAygJEgsKA2NtZBgIIAMoCRILCgNlbnYYCSADKAkSIwoGaGVhbHRoGAogASgLMhMubWNwLnYxLkhlYWx0aENoZWNrEhIKCmVudHJ5cG9pbnQYCyADKAkSFgoOZW50cnlwb2ludF9zZXQYDCABKAgSEQoEaW5pdBgNIAEoCEgAiAEBEhMKC3N0b3Bfc2lnbmFsGA4gASgJEhwKD3N0b3BfdGltZW91dF9tcxgPIAEoDUgBiAEBEg4KBm1lbW9yeRgQIAEoCRIRCgRjcHVzGBEgASgBSAKIAQESFwoKcGlkc19saW1pdBgSIAEoA0gDiAEBEhYKCXJlYWRfb25seRgTIAEoCEgEiAEBEg0KBXRtcGZzGBQgAygJEhAKCGNhcF9kcm9wGBUgAygJEg8KB2NhcF9hZGQYFiADKAkSEAoIaG9zdG5hbWUYFyABKAkSDwoHd29ya2RpchgYIAEoCRIPCgdkZXZpY2VzGBkgAygJEg0KBWFmdGVyGBogAygJEjEKBmxhYmVscxgbIAMoCzIhLm1jcC52MS5Db21wb25lbnRTcGVjLkxhYmVsc0VudHJ5EiIKB3NlY3JldHMYHCADKAsyES5tY3AudjEuU2VjcmV0UmVmGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCBwoFX2luaXRCEgoQX3N0b3BfdGltZW91dF9tc0IHCgVfY3B1c0INCgtfcGlkc19saW1pdEIMCgpfcmVhZF9vbmx5InMKC1NlcnZpY2VTcGVjEgwKBG5hbWUYASABKAkSDAoEbm9kZRgCIAEoCRIOCgZhY3RpdmUYAyABKAgSKQoKY29tcG9uZW50cxgEIAMoCzIVLm1jcC52MS5Db21wb25lbnRTcGVjEg0KBWFmdGVyGAUgAygJIoQBCg9Db21wb25lbnRSZXN1bHQSEQoJY29tcG9uZW50GAEgASgJEiQKBnN0YXR1cxgCIAEoDjIULm1jcC52MS5SZXN1bHRTdGF0dXMSDwoHbWVzc2FnZRgDIAEoCRIPCgd2ZXJzaW9uGAQgASgJEhYKDmNvbnRhaW5lcl9uYW1lGAUgASgJIqMCCg9Db21wb25lbnRSZWNvcmQSDAoEbmFtZRgBIAEoCRIjCgRzcGVjGAIgASgLMhUubWNwLnYxLkNvbXBvbmVudFNwZWMSEQoJc3BlY19oYXNoGAMgASgJEg8KB2Rlc2lyZWQYBCABKAkSEAoIb2JzZXJ2ZWQYBSABKAkSDwoHdmVyc2lvbhgGIAEoCRIUCgxpbWFnZV9kaWdlc3QYByABKAkSFAoMY29udGFpbmVyX2lkGAggASgJEhYKDmNvbnRhaW5lcl9uYW1lGAkgASgJEhYKDm9ic2VydmVkX2F0X21zGAogASgDEhYKDmRlcGxveWVkX2F0X21zGAsgASgDEg4KBmhlYWx0aBgMIAEoCRISCgp1bnZlcmlmaWVkGA0gASgIIloKDVNlcnZpY2VSZWNvcmQSDAoEbmFtZRgBIAEoCRIOCgZhY3RpdmUYAiABKAgSKwoKY29tcG9uZW50cxgDIAMoCzIXLm1jcC52MS5Db21wb25lbnRSZWNvcmQiZwoFRXZlbnQSCgoCaWQYASABKAMSDwoHdGltZV9tcxgCIAEoAxIPCgdzZXJ2aWNlGAMgASgJEhEKCWNvbXBvbmVudBgEIAEoCRIMCgRraW5kGAUgASgJEg8KB21lc3NhZ2UYBiABKAki6AEKCkRlcGxveW1lbnQSCgoCaWQYASABKAMSDwoHc2VydmljZRgCIAEoCRIRCgljb21wb25lbnQYAyABKAkSIwoEc3BlYxgEIAEoCzIVLm1jcC52MS5Db21wb25lbnRTcGVjEhQKDGltYWdlX2RpZ2VzdBgFIAEoCRIPCgd2ZXJzaW9uGAYgASgJEhUKDXN0YXJ0ZWRfYXRfbXMYByABKAMSFgoOZmluaXNoZWRfYXRfbXMYCCABKAMSDwoHb3V0Y29tZRgJIAEoCRIPCgdtZXNzYWdlGAogASgJEg0KBWJhdGNoGAsgASgNKpkBCgxSZXN1bHRTdGF0dXMSHQoZUkVTVUxUX1NUQVRVU19VTlNQRUNJRklFRBAAEhQKEFJFU1VMVF9TVEFUVVNfT0sQARIbChdSRVNVTFRfU1RBVFVTX1VOQ0hBTkdFRBACEh0KGVJFU1VMVF9TVEFUVVNfUk9MTEVEX0JBQ0sQAxIYChRSRVNVTFRfU1RBVFVTX0ZBSUxFRBAEYgZwcm90bzM");
 
 /**
- * HealthCheck is a command run inside the container until it succeeds.
+ * HealthCheck is a component's probe (SPEC §7.5): exactly one of cmd (run
+ * inside the container), http (a URL the agent gets; 2xx/3xx = healthy) or
+ * tcp (host:port the agent connects to). It gates deploys and then keeps
+ * running.
  *
  * @generated from message mcp.v1.HealthCheck
  */
@@ -37,6 +40,21 @@ export type HealthCheck = Message<"mcp.v1.HealthCheck"> & {
    * @generated from field: uint32 retries = 4;
    */
   retries: number;
+
+  /**
+   * @generated from field: string http = 5;
+   */
+  http: string;
+
+  /**
+   * @generated from field: string tcp = 6;
+   */
+  tcp: string;
+
+  /**
+   * @generated from field: uint32 start_period_ms = 7;
+   */
+  startPeriodMs: number;
 };
 
 /**
@@ -45,6 +63,36 @@ export type HealthCheck = Message<"mcp.v1.HealthCheck"> & {
  */
 export const HealthCheckSchema: GenMessage<HealthCheck> = /*@__PURE__*/
   messageDesc(file_mcp_v1_types, 0);
+
+/**
+ * SecretRef is a podman secret of the component's service given to the
+ * container as an env variable or a file (SPEC §7.3). The value never travels.
+ *
+ * @generated from message mcp.v1.SecretRef
+ */
+export type SecretRef = Message<"mcp.v1.SecretRef"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string env = 2;
+   */
+  env: string;
+
+  /**
+   * @generated from field: string file = 3;
+   */
+  file: string;
+};
+
+/**
+ * Describes the message mcp.v1.SecretRef.
+ * Use `create(SecretRefSchema)` to create a new message.
+ */
+export const SecretRefSchema: GenMessage<SecretRef> = /*@__PURE__*/
+  messageDesc(file_mcp_v1_types, 1);
 
 /**
  * ComponentSpec is one container of a service, as declared in its definition.
@@ -103,6 +151,101 @@ export type ComponentSpec = Message<"mcp.v1.ComponentSpec"> & {
    * @generated from field: mcp.v1.HealthCheck health = 10;
    */
   health?: HealthCheck | undefined;
+
+  /**
+   * The keys of SPEC §7.2; each is unset (absent, empty) when the definition
+   * does not say it, so that specs written before them hash as before.
+   *
+   * @generated from field: repeated string entrypoint = 11;
+   */
+  entrypoint: string[];
+
+  /**
+   * True when the definition sets `entrypoint = []` (clear the image's entrypoint).
+   *
+   * @generated from field: bool entrypoint_set = 12;
+   */
+  entrypointSet: boolean;
+
+  /**
+   * @generated from field: optional bool init = 13;
+   */
+  init?: boolean | undefined;
+
+  /**
+   * @generated from field: string stop_signal = 14;
+   */
+  stopSignal: string;
+
+  /**
+   * @generated from field: optional uint32 stop_timeout_ms = 15;
+   */
+  stopTimeoutMs?: number | undefined;
+
+  /**
+   * @generated from field: string memory = 16;
+   */
+  memory: string;
+
+  /**
+   * @generated from field: optional double cpus = 17;
+   */
+  cpus?: number | undefined;
+
+  /**
+   * @generated from field: optional int64 pids_limit = 18;
+   */
+  pidsLimit?: bigint | undefined;
+
+  /**
+   * @generated from field: optional bool read_only = 19;
+   */
+  readOnly?: boolean | undefined;
+
+  /**
+   * @generated from field: repeated string tmpfs = 20;
+   */
+  tmpfs: string[];
+
+  /**
+   * @generated from field: repeated string cap_drop = 21;
+   */
+  capDrop: string[];
+
+  /**
+   * @generated from field: repeated string cap_add = 22;
+   */
+  capAdd: string[];
+
+  /**
+   * @generated from field: string hostname = 23;
+   */
+  hostname: string;
+
+  /**
+   * @generated from field: string workdir = 24;
+   */
+  workdir: string;
+
+  /**
+   * @generated from field: repeated string devices = 25;
+   */
+  devices: string[];
+
+  /**
+   * @generated from field: repeated string after = 26;
+   */
+  after: string[];
+
+  /**
+   * @generated from field: map<string, string> labels = 27;
+   */
+  labels: { [key: string]: string };
+
+  /**
+   * @generated from field: repeated mcp.v1.SecretRef secrets = 28;
+   */
+  secrets: SecretRef[];
 };
 
 /**
@@ -110,7 +253,7 @@ export type ComponentSpec = Message<"mcp.v1.ComponentSpec"> & {
  * Use `create(ComponentSpecSchema)` to create a new message.
  */
 export const ComponentSpecSchema: GenMessage<ComponentSpec> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_types, 1);
+  messageDesc(file_mcp_v1_types, 2);
 
 /**
  * ServiceSpec is a whole service definition.
@@ -137,6 +280,13 @@ export type ServiceSpec = Message<"mcp.v1.ServiceSpec"> & {
    * @generated from field: repeated mcp.v1.ComponentSpec components = 4;
    */
   components: ComponentSpec[];
+
+  /**
+   * Services (on any node) `mcp deploy --all` deploys before this one (SPEC §7.6).
+   *
+   * @generated from field: repeated string after = 5;
+   */
+  after: string[];
 };
 
 /**
@@ -144,7 +294,7 @@ export type ServiceSpec = Message<"mcp.v1.ServiceSpec"> & {
  * Use `create(ServiceSpecSchema)` to create a new message.
  */
 export const ServiceSpecSchema: GenMessage<ServiceSpec> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_types, 2);
+  messageDesc(file_mcp_v1_types, 3);
 
 /**
  * ComponentResult is the outcome of an operation on one component.
@@ -185,7 +335,7 @@ export type ComponentResult = Message<"mcp.v1.ComponentResult"> & {
  * Use `create(ComponentResultSchema)` to create a new message.
  */
 export const ComponentResultSchema: GenMessage<ComponentResult> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_types, 3);
+  messageDesc(file_mcp_v1_types, 4);
 
 /**
  * ComponentRecord is the registry's view of one component.
@@ -251,6 +401,20 @@ export type ComponentRecord = Message<"mcp.v1.ComponentRecord"> & {
    * @generated from field: int64 deployed_at_ms = 11;
    */
   deployedAtMs: bigint;
+
+  /**
+   * "" (no probe, or not probed yet) | healthy | unhealthy (SPEC §7.5).
+   *
+   * @generated from field: string health = 12;
+   */
+  health: string;
+
+  /**
+   * A deploy was cut short by an agent crash: the next deploy runs the gate again (SPEC §7.7).
+   *
+   * @generated from field: bool unverified = 13;
+   */
+  unverified: boolean;
 };
 
 /**
@@ -258,7 +422,7 @@ export type ComponentRecord = Message<"mcp.v1.ComponentRecord"> & {
  * Use `create(ComponentRecordSchema)` to create a new message.
  */
 export const ComponentRecordSchema: GenMessage<ComponentRecord> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_types, 4);
+  messageDesc(file_mcp_v1_types, 5);
 
 /**
  * ServiceRecord is the registry's view of one service.
@@ -287,7 +451,7 @@ export type ServiceRecord = Message<"mcp.v1.ServiceRecord"> & {
  * Use `create(ServiceRecordSchema)` to create a new message.
  */
 export const ServiceRecordSchema: GenMessage<ServiceRecord> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_types, 5);
+  messageDesc(file_mcp_v1_types, 6);
 
 /**
  * Event is one entry of a node's history: a state change, a deploy, an alert.
@@ -331,7 +495,7 @@ export type Event = Message<"mcp.v1.Event"> & {
  * Use `create(EventSchema)` to create a new message.
  */
 export const EventSchema: GenMessage<Event> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_types, 6);
+  messageDesc(file_mcp_v1_types, 7);
 
 /**
  * Deployment is one deploy of one component, with its outcome.
@@ -404,7 +568,7 @@ export type Deployment = Message<"mcp.v1.Deployment"> & {
  * Use `create(DeploymentSchema)` to create a new message.
  */
 export const DeploymentSchema: GenMessage<Deployment> = /*@__PURE__*/
-  messageDesc(file_mcp_v1_types, 7);
+  messageDesc(file_mcp_v1_types, 8);
 
 /**
  * ResultStatus is the outcome class of one component's operation.
