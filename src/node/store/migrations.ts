@@ -86,4 +86,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE tokens ADD COLUMN services TEXT NOT NULL DEFAULT '';
   `,
+  // 5: the truth of a component beyond podman's state (SPEC §7.5, §7.7): the
+  // probe's verdict ('' | healthy | unhealthy) and whether a deploy was cut
+  // short by a crash (1 = unverified: the next deploy runs the gate again).
+  `
+  ALTER TABLE components ADD COLUMN health TEXT NOT NULL DEFAULT '';
+  ALTER TABLE components ADD COLUMN unverified INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
