@@ -5,7 +5,7 @@ import type { ContainerRuntime } from "../runtime/port.ts";
 import type { ComponentSpec, ImageInfo, ObservedContainer, ServiceDef } from "../runtime/types.ts";
 import { containerName, specHash, versionOf } from "../../servicedef/index.ts";
 import type { Journal } from "../monitor/journal.ts";
-import { beginDeployment, finishDeployment, getComponent, nextBatch, putComponent, upsertService, type Db } from "../store/index.ts";
+import { beginDeployment, finishDeployment, getComponent, nextBatch, putComponent, setUnverified, upsertService, type Db } from "../store/index.ts";
 import { containerSpecFor, LABEL_COMPONENT, LABEL_NODE, LABEL_SERVICE, LABEL_SPEC } from "./containers.ts";
 import { putBack } from "./putback.ts";
 import type { Locks } from "./lock.ts";
@@ -194,12 +194,15 @@ export async function replaceComponent(
 
   const matches = (c: ObservedContainer | null | undefined) =>
     !!c && c.state === "running" && c.labels[LABEL_SPEC] === hash && c.imageId === image.id;
+  // Never `unchanged` for a component a crash left unverified (SPEC §7.7): its gate runs again.
   const unchanged = () => {
     const rec = getComponent(db, service, spec.name);
-    return !force && !!rec && rec.specHash === hash && rec.desired === "running";
+    return !force && !!rec && rec.specHash === hash && rec.desired === "running" && !rec.unverified;
   };
   if (matches(r.seen) && unchanged()) return result("unchanged", "already running this spec and image");
-  const existing = await runtime.inspect(name);
+  // The listing of this call (under the lock) saw the container with this service's label: no inspect needed.
+  // Without one (rollback), or when it saw none (a container of that name may carry other labels), podman is asked.
+  const existing = r.seen ?? (await runtime.inspect(name));
   if (matches(existing) && unchanged()) return result("unchanged", "already running this spec and image");
   // A container labelled for another node, service or component is not ours to replace (a shared podman;
   // a name that two services' components share, `a` + `b-web` and `a-b` + `web`).
@@ -227,43 +230,44 @@ export async function replaceComponent(
     step = what;
     progress({ component: spec.name, message: what });
   };
+  // Until this call settles, a crash leaves the component unverified (SPEC §7.7).
+  setUnverified(db, service, spec.name, true, clock.now());
   try {
-    // Step 4: stop and remove the old container; create and start the new one.
+    // Step 4: stop (within the stop timeout) and remove the old container in one call; create and start the new one.
     if (existing) {
-      if (existing.state === "running") {
-        enter(`stopping the old container ${name}`);
-        await runtime.stop(name, deps.stopTimeoutSec);
-      }
-      enter(`removing the old container ${name}`);
-      await runtime.remove(name);
+      enter(`replacing the old container ${name}`);
+      await runtime.remove(name, deps.stopTimeoutSec);
     }
     enter(`starting ${name} (${r.runImage ?? spec.image})`);
     const container = containerSpecFor(deps.node, service, spec);
     if (r.runImage) container.image = r.runImage;
+    const startedAt = Date.now();
     const id = await runtime.run(container);
-    const started = await waitForStart(runtime, name, deps.startTimeoutMs);
-    if (started) deps.seen?.(started);
-    // Step 5: running, and (with a health command) healthy; else the previous spec goes back.
-    if (!started || started.state !== "running") {
-      failure = {
-        why: !started
-          ? "the container disappeared after start"
-          : started.state === "exited"
-            ? `the container exited at once (exit code ${started.exitCode})`
-            : `the container did not reach running within ${Math.round(deps.startTimeoutMs / 1000)}s (state ${started.state})`,
-        probe: "",
-      };
-    } else if (spec.health) {
+    // Step 5: with a probe, its first pass proves the container runs (a failed try inspects it); without, it must reach running.
+    if (spec.health) {
       enter(`waiting until ${name} is healthy (${spec.health.retries} tries)`);
-      const verdict = await waitHealthy(runtime, name, spec.health);
+      const verdict = await waitHealthy(runtime, name, spec.health, undefined, startedAt);
       if (!verdict.ok) failure = verdict;
+    } else {
+      const started = await waitForStart(runtime, name, deps.startTimeoutMs);
+      if (started) deps.seen?.(started);
+      if (!started || started.state !== "running") {
+        failure = {
+          why: !started
+            ? "the container disappeared after start"
+            : started.state === "exited"
+              ? `the container exited at once (exit code ${started.exitCode})`
+              : `the container did not reach running within ${Math.round(deps.startTimeoutMs / 1000)}s (state ${started.state})`,
+          probe: "",
+        };
+      }
     }
     if (!failure) {
       // Step 6: record the outcome.
       const now = clock.now();
       putComponent(db, {
         service, name: spec.name, spec, specHash: hash, desired: "running", observed: "running", version,
-        imageDigest: image.digest, containerId: id, containerName: name, deployedAt: now,
+        imageDigest: image.digest, containerId: id, containerName: name, deployedAt: now, health: spec.health ? "healthy" : "",
       }, now);
       finishDeployment(db, deploymentId, "ok", r.note ?? "", now);
       deps.journal.append({
@@ -277,5 +281,10 @@ export async function replaceComponent(
     if (!isMcpError(err)) deps.log.error("deploy failed", { service, component: spec.name, error: err instanceof Error ? err.stack : String(err) });
     failure = { why: `${step ? `${step}: ` : ""}${isMcpError(err) ? err.message : `internal error: ${messageOf(err)}`}`, probe: "" };
   }
-  return putBack(deps, { service, spec, name, version, deploymentId }, failure);
+  // Settled: whatever happens next is this call's own outcome, not a crash's.
+  try {
+    return await putBack(deps, { service, spec, name, version, deploymentId }, failure);
+  } finally {
+    setUnverified(db, service, spec.name, false, clock.now());
+  }
 }

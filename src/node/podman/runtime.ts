@@ -243,10 +243,10 @@ export function createPodmanRuntime(opts: PodmanRuntimeOptions): ContainerRuntim
       }
     },
 
-    async remove(name: string): Promise<boolean> {
+    async remove(name: string, timeoutSec = REMOVE_GRACE_SEC): Promise<boolean> {
       try {
         // With -f podman exits 0 for a missing container and prints nothing.
-        return (await call(rmArgs(name, REMOVE_GRACE_SEC), REMOVE_GRACE_SEC * 1000)).stdout.trim() !== "";
+        return (await call(rmArgs(name, timeoutSec), timeoutSec * 1000)).stdout.trim() !== "";
       } catch (err) {
         if (failedWith(err, NO_CONTAINER)) return false;
         throw err;

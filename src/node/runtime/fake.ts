@@ -180,7 +180,7 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   /** Deletes the container; false when there was none. */
-  async remove(name: string): Promise<boolean> {
+  async remove(name: string, _timeoutSec?: number): Promise<boolean> {
     this.injected("remove");
     const c = this.find(name);
     if (!c) return false;

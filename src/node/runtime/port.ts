@@ -44,8 +44,12 @@ export interface ContainerRuntime {
   /** Restarts a container (running or not). Fails `not_found`. */
   restart(name: string, timeoutSec: number): Promise<void>;
 
-  /** Removes a container, stopping it first if needed. Idempotent: returns false when there was none. */
-  remove(name: string): Promise<boolean>;
+  /**
+   * Removes a container, stopping it first if needed (waiting up to
+   * timeoutSec, default a short grace, before killing it). Idempotent:
+   * returns false when there was none.
+   */
+  remove(name: string, timeoutSec?: number): Promise<boolean>;
 
   /**
    * Runs a command inside a running container and returns its exit code and
@@ -64,9 +68,10 @@ export interface ContainerRuntime {
    * the container stops) or when `signal` aborts. Lines come whole (partial
    * records joined), stdout and stderr in the order they ended; an
    * unfinished last line comes as a line. Fails `not_found` for a missing
-   * container.
+   * container. Each line comes with its time (Unix ms; 0 = unknown); with
+   * `since` (Unix ms), only lines written at or after it (SPEC §7.6).
    */
-  streamLogs(name: string, o: { tail: number; follow: boolean; signal: AbortSignal }, onLine: (line: string) => void): Promise<void>;
+  streamLogs(name: string, o: { tail: number; follow: boolean; signal: AbortSignal; since?: number }, onLine: (line: string, time: number) => void): Promise<void>;
 
   /**
    * Streams container events to onEvent until `signal` aborts (resolves) or

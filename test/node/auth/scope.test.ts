@@ -34,7 +34,7 @@ describe("RPC → service scope table", () => {
 
   test("every RPC whose answer is filtered has a filter on the wire", () => {
     const filtered = Object.entries(RPC_SCOPES).filter(([, r]) => r.filter).map(([n]) => n).sort();
-    expect(filtered).toEqual(["GetServiceStatus", "ListServices", "LiveCheck", "SyncDesiredState", "WatchEvents"]);
+    expect(filtered).toEqual(["GetServiceStatus", "ListSecrets", "ListServices", "LiveCheck", "SyncDesiredState", "WatchEvents"]);
     expect(Object.keys(RESPONSE_FILTERS).sort()).toEqual(filtered);
   });
 

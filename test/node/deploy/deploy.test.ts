@@ -86,11 +86,11 @@ describe("deploy", () => {
   test("a step that stalls is named in the result, the old version goes back, and the outcome is recorded", async () => {
     const { runtime, db, deps } = setup();
     await deploy(deps, svc([comp("api")]));
-    runtime.failNext("stop", new McpError("deadline_exceeded", "podman stop did not answer within 30s"));
+    runtime.failNext("remove", new McpError("deadline_exceeded", "podman rm did not answer within 30s"));
     const r = await deploy(deps, svc([comp("api", IMG1, { env: ["NEW=1"] })]));
     expect(r.results[0]!.status).toBe("rolled_back");
-    expect(r.results[0]!.message).toMatch(/^rolled back: stopping the old container metacrypt-api: podman stop did not answer within 30s; /);
-    expect(listDeployments(db, "metacrypt", "api")[0]).toMatchObject({ outcome: "rolled_back", message: expect.stringContaining("stopping the old container") });
+    expect(r.results[0]!.message).toMatch(/^rolled back: replacing the old container metacrypt-api: podman rm did not answer within 30s; /);
+    expect(listDeployments(db, "metacrypt", "api")[0]).toMatchObject({ outcome: "rolled_back", message: expect.stringContaining("replacing the old container") });
     expect(runtime.dump().containers).toEqual([expect.objectContaining({ name: "metacrypt-api", state: "running" })]);
   });
 

@@ -57,7 +57,7 @@ describe("health gate and automatic rollback", () => {
     runtime.setProbe(V2, { code: 1, output: "wget: can't connect to remote host: Connection refused" });
     const r = await deploy(comp(V2, { health: HEALTH }));
     expect(r.results[0]!.status).toBe("rolled_back");
-    expect(r.results[0]!.message).toMatch(/the health check failed 3 times .*; probe: wget: can't connect to remote host: Connection refused; last log: started/);
+    expect(r.results[0]!.message).toMatch(/the health check \(cmd wget -qO- http:\/\/127.0.0.1:8080\/healthz\) failed 3 times .*; probe: wget: can't connect to remote host: Connection refused; last log: started/);
     expect(runtime.dump().containers[0]!.image).toBe(`registry.example.net:8443/app@${D1}`);
   });
 
