@@ -27,8 +27,15 @@ export function paintState(io: CliIO, word: string): string {
   if (!io.color) return word;
   if (word === "running" || word === "ok") return `${GREEN}${word}${RESET}`;
   if (word === "stopped" || word === "unchanged") return `${YELLOW}${word}${RESET}`;
-  if (["exited", "removed", "failed", "unreachable", "paused", "unknown"].includes(word) || word.startsWith("rolled")) return `${RED}${word}${RESET}`;
+  if (["exited", "removed", "failed", "unreachable", "paused", "unknown", "unhealthy"].includes(word) || word.startsWith("rolled")) return `${RED}${word}${RESET}`;
+  if (word.endsWith("(unverified)")) return `${YELLOW}${word}${RESET}`;
   return word;
+}
+
+/** The state shown for a component: `unhealthy` when it runs but fails its probe (SPEC §7.5), `… (unverified)` after a crash cut its deploy short (§7.7). */
+export function shownState(c: { observed: string; health?: string; unverified?: boolean }): string {
+  const state = c.observed === "running" && c.health === "unhealthy" ? "unhealthy" : c.observed;
+  return c.unverified ? `${state} (unverified)` : state;
 }
 
 /** A diagnostic line on stderr (never stdout). */

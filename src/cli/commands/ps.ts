@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { formatUptime } from "../../lib/duration.ts";
 import { askAllNodes, commonArgs, jsonArg, loadConfig } from "../context.ts";
 import type { CliIO } from "../../lib/io.ts";
-import { paintState, printJson, renderTable } from "../../lib/output.ts";
+import { paintState, printJson, renderTable, shownState } from "../../lib/output.ts";
 import { reportNodeFailures } from "../report.ts";
 
 export default (io: CliIO) =>
@@ -20,6 +20,7 @@ export default (io: CliIO) =>
         printJson(io, {
           components: rows.map((r) => ({
             service: r.service, component: r.component, node: r.node, state: r.state, desired: r.desired, version: r.version,
+            health: r.health ?? "", unverified: r.unverified ?? false,
             image: r.image, container: r.containerName, started_at: r.startedAt ? new Date(r.startedAt).toISOString() : null,
             uptime_seconds: r.startedAt ? Math.floor(r.uptimeMs / 1000) : null,
           })),
@@ -28,7 +29,7 @@ export default (io: CliIO) =>
       } else {
         io.out(renderTable(
           ["SERVICE", "COMPONENT", "NODE", "STATE", "VERSION", "UPTIME"],
-          rows.map((r) => [r.service, r.component, r.node, paintState(io, r.state), r.version || "-", r.startedAt ? formatUptime(r.uptimeMs) : "-"]),
+          rows.map((r) => [r.service, r.component, r.node, paintState(io, shownState({ observed: r.state, health: r.health, unverified: r.unverified })), r.version || "-", r.startedAt ? formatUptime(r.uptimeMs) : "-"]),
           io.color,
         ));
       }

@@ -4,7 +4,7 @@ import { loadServiceDef } from "../../servicedef/index.ts";
 import { findNode } from "../../config/index.ts";
 import { askAllNodes, commonArgs, jsonArg, loadConfig } from "../context.ts";
 import type { CliIO } from "../../lib/io.ts";
-import { paintState, printJson, renderTable } from "../../lib/output.ts";
+import { paintState, shownState, printJson, renderTable } from "../../lib/output.ts";
 import { reportNodeFailures } from "../report.ts";
 
 function time(ms: number): string {
@@ -35,6 +35,7 @@ export default (io: CliIO) =>
         printJson(io, {
           components: comps.map((c) => ({
             service: c.service, component: c.component, node: c.node, desired: c.desired, observed: c.observed, version: c.version, drift: c.drift,
+            health: c.health ?? "", unverified: c.unverified ?? false,
             last_deployment: c.lastDeployment
               ? { outcome: c.lastDeployment.outcome, version: c.lastDeployment.version, started_at: new Date(c.lastDeployment.startedAt).toISOString(), message: c.lastDeployment.message }
               : null,
@@ -46,7 +47,7 @@ export default (io: CliIO) =>
       }
       io.out(renderTable(
         ["SERVICE", "COMPONENT", "DESIRED", "OBSERVED", "VERSION"],
-        comps.map((c) => [c.service, c.component, c.desired, paintState(io, c.observed), c.version || "-"]),
+        comps.map((c) => [c.service, c.component, c.desired, paintState(io, shownState(c)), c.version || "-"]),
         io.color,
       ));
       io.out("\n");
@@ -55,6 +56,12 @@ export default (io: CliIO) =>
         io.out("Drift:\n");
         for (const c of drift) io.out(escapeControl(`  ${c.service}/${c.component} on ${c.node}: desired ${c.desired}, observed ${c.observed}`) + "\n");
       }
+      const unhealthy = comps.filter((c) => c.observed === "running" && c.health === "unhealthy");
+      if (unhealthy.length > 0) io.out("Unhealthy (running, but the health probe keeps failing):\n");
+      for (const c of unhealthy) io.out(escapeControl(`  ${c.service}/${c.component} on ${c.node}`) + "\n");
+      const unverified = comps.filter((c) => c.unverified);
+      if (unverified.length > 0) io.out("Unverified (a deploy was cut short by an agent crash; the next deploy runs the health gate again):\n");
+      for (const c of unverified) io.out(escapeControl(`  ${c.service}/${c.component} on ${c.node}: mcp deploy ${c.service}`) + "\n");
       io.out("\nRecent events:\n");
       if (events.length === 0) io.out("  none\n");
       for (const e of events) {

@@ -93,8 +93,9 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: H
     const selected = selectComponents(svc, req.component);
     await Promise.all(selected.map(async (c) => {
       try {
-        await deps.runtime.streamLogs(c.containerName, { tail: req.tail, follow: req.follow, signal: ctx.signal }, (line) =>
-          send({ component: c.name, data: `${line}\n` }));
+        const since = Number.isFinite(req.since) && req.since! > 0 ? req.since : 0;
+        await deps.runtime.streamLogs(c.containerName, { tail: req.tail, follow: req.follow, signal: ctx.signal, since }, (line, time) =>
+          send({ component: c.name, data: `${line}\n`, time: time ?? 0 }));
       } catch (err) {
         // One component without a container does not end the others' logs; asked for alone, it is the answer.
         if (!isMcpError(err, "not_found") || req.component) throw err;
@@ -245,7 +246,7 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: H
             service: svc.name, component: c.name, containerName: c.containerName, state: c.observed,
             // The registry's version: a rolled-back container runs `repo@sha256:…`, which still is that version.
             image: box?.image || c.spec.image, version: c.version,
-            startedAt: box?.state === "running" ? box.startedAt : 0, desired: c.desired,
+            startedAt: box?.state === "running" ? box.startedAt : 0, desired: c.desired, health: c.health ?? "", unverified: c.unverified ?? false,
           });
         }
       }
@@ -270,7 +271,7 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: H
       const components = services.flatMap((s) =>
         s.components.map((c) => ({
           service: s.name, component: c.name, desired: c.desired, observed: c.observed, version: c.version,
-          drift: isDrift(c.desired, c.observed), lastDeployment: lastDeployment(db, s.name, c.name),
+          drift: isDrift(c.desired, c.observed), lastDeployment: lastDeployment(db, s.name, c.name), health: c.health ?? "", unverified: c.unverified ?? false,
         })),
       ).map((c) => (viewer && c.lastDeployment ? { ...c, lastDeployment: redactSpec(c.lastDeployment) } : c));
       const events = recentEvents(db, { service: req.service || undefined, limit: Math.min(req.eventLimit || 10, 1000) });

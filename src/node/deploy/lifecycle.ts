@@ -1,6 +1,6 @@
 import { isMcpError, McpError, messageOf } from "../../lib/errors.ts";
 import type { ComponentRecord } from "../store/index.ts";
-import { getService, putComponent, setDesired, setObserved, upsertService } from "../store/index.ts";
+import { getService, putComponent, setDesired, setHealth, setObserved, upsertService } from "../store/index.ts";
 import { observedStateOf } from "../monitor/state.ts";
 import { containerSpecFor } from "./containers.ts";
 import type { DeployDeps } from "./deploy.ts";
@@ -63,6 +63,8 @@ async function observe(deps: DeployDeps, c: ComponentRecord): Promise<void> {
 export function stopService(deps: DeployDeps, target: LifecycleTarget): Promise<ComponentResult[]> {
   return forEachComponent(deps, target, "stop", async (c) => {
     setDesired(deps.db, c.service, c.name, "stopped", deps.clock.now());
+    // A stopped component has no verdict: the next start is probed afresh (SPEC §7.5).
+    setHealth(deps.db, c.service, c.name, "", deps.clock.now());
     c.desired = "stopped";
     try {
       await deps.runtime.stop(c.containerName, deps.stopTimeoutSec);

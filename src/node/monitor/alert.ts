@@ -1,7 +1,8 @@
 import type { Clock } from "../../lib/clock.ts";
 import { messageOf } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/log.ts";
-import type { DesiredState, ObservedState } from "../runtime/types.ts";
+import type { DesiredState } from "../runtime/types.ts";
+import type { ShownState } from "./state.ts";
 import type { Journal } from "./journal.ts";
 import type { AlertKind } from "./plan.ts";
 
@@ -11,8 +12,8 @@ export interface AlertFacts {
   service: string;
   component: string;
   desired: DesiredState;
-  observed: ObservedState;
-  previous: ObservedState;
+  observed: ShownState;
+  previous: ShownState;
   /** Unix ms */
   time: number;
 }
@@ -25,6 +26,8 @@ export function alertMessage(a: AlertFacts): string {
       return `${who} drifted: desired ${a.desired}, observed ${a.observed} (was ${a.previous})`;
     case "flapping":
       return `${who} is flapping: its state keeps changing (now ${a.observed}, desired ${a.desired})`;
+    case "unhealthy":
+      return `${who} is unhealthy: it runs but its health probe keeps failing (was ${a.previous})`;
     case "recovered":
       return `${who} recovered: ${a.observed} as desired (was ${a.previous})`;
   }

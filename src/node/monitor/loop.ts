@@ -10,6 +10,7 @@ import { LiveState } from "./live.ts";
 import { applyActions } from "./apply.ts";
 import { plan, trackerKey, type ComponentView, type MonitorRules, type Tracker } from "./plan.ts";
 import { observedStateOf } from "./state.ts";
+import { startProber } from "./prober.ts";
 
 export interface MonitorDeps {
   runtime: ContainerRuntime;
@@ -65,7 +66,7 @@ export async function startMonitor(d: MonitorDeps): Promise<Monitor> {
   // `recovered` is owed, also when they ended while the agent was down).
   const lastAlert = new Map<string, EventRecord>();
   for (const e of recent) {
-    if (e.kind === "drift" || e.kind === "flapping" || e.kind === "recovered") lastAlert.set(trackerKey(e.service, e.component), e);
+    if (e.kind === "drift" || e.kind === "flapping" || e.kind === "unhealthy" || e.kind === "recovered") lastAlert.set(trackerKey(e.service, e.component), e);
   }
   for (const s of listServices(d.db)) {
     for (const c of s.components) {
@@ -75,7 +76,7 @@ export async function startMonitor(d: MonitorDeps): Promise<Monitor> {
       if (!t) continue;
       t.observed = c.observed;
       if (open && open.kind !== "recovered") {
-        t.incident = { kind: open.kind as "drift" | "flapping", since: open.time, previous: "running", lastBad: c.observed, alerted: true, quiet: false };
+        t.incident = { kind: open.kind as "drift" | "flapping" | "unhealthy", since: open.time, previous: "running", lastBad: open.kind === "unhealthy" ? "unhealthy" : c.observed, alerted: true, quiet: false };
         t.lastAlertAt = open.time;
       }
       trackers.set(key, t);
@@ -91,6 +92,7 @@ export async function startMonitor(d: MonitorDeps): Promise<Monitor> {
           containerId: box?.id ?? "", exitCode: box?.exitCode ?? 0,
           // Without a restart policy nothing brings it back: a drift is alerted at once (no grace to wait).
           selfRestarting: /^(always|unless-stopped|on-failure)/.test(c.spec.restart),
+          health: c.health ?? "",
         };
       }),
     );
@@ -119,6 +121,7 @@ export async function startMonitor(d: MonitorDeps): Promise<Monitor> {
   }
 
   await resync(true);
+  const prober = startProber({ runtime: d.runtime, db: d.db, journal: d.journal, clock: d.clock, log: d.log, live: () => live, busy: d.busy, changed: () => evaluate() });
 
   const watching = (async () => {
     let backoff = 500;
@@ -157,6 +160,7 @@ export async function startMonitor(d: MonitorDeps): Promise<Monitor> {
     poke: () => evaluate(),
     async stop() {
       stop.abort();
+      prober.stop();
       clearInterval(resyncTimer);
       clearInterval(pruneTimer);
       clearTimeout(wakeTimer);

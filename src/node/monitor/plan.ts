@@ -1,5 +1,6 @@
+import type { HealthState } from "../../model/index.ts";
 import type { DesiredState, ObservedState } from "../runtime/types.ts";
-import { isDrift } from "./state.ts";
+import { isDrift, type ShownState } from "./state.ts";
 
 /** The monitor's rules, from `[monitor]` in the agent config. */
 export interface MonitorRules {
@@ -11,16 +12,16 @@ export interface MonitorRules {
   reconcile: boolean;
 }
 
-export type AlertKind = "drift" | "flapping" | "recovered";
+export type AlertKind = "drift" | "flapping" | "unhealthy" | "recovered";
 
 /** An open incident of one component: alerted at most once. */
 export interface Incident {
-  kind: "drift" | "flapping";
+  kind: "drift" | "flapping" | "unhealthy";
   since: number;
   /** The observed state before the incident began. */
-  previous: ObservedState;
+  previous: ShownState;
   /** The last observed state while the incident held (what a `recovered` alert says it was). */
-  lastBad: ObservedState;
+  lastBad: ShownState;
   /** The alert was sent (so a `recovered` is owed). */
   alerted: boolean;
   /** No alert will be sent for this incident (seen at start, or inside the cooldown). */
@@ -30,6 +31,8 @@ export interface Incident {
 /** What the monitor remembers of one component between evaluations. */
 export interface Tracker {
   observed: ObservedState;
+  /** The probe's last verdict seen (SPEC §7.5); absent = none. */
+  health?: HealthState;
   /** Times of observed-state changes inside the flap window. */
   changes: number[];
   incident: Incident | null;
@@ -55,11 +58,13 @@ export interface ComponentView {
    * (issue 15); unset = it may.
    */
   selfRestarting?: boolean;
+  /** The probe's verdict from the registry (SPEC §7.5); absent = no probe. */
+  health?: HealthState;
 }
 
 export type Action =
   | { type: "record"; service: string; component: string; from: ObservedState; to: ObservedState; containerId: string; exitCode: number }
-  | { type: "alert"; kind: AlertKind; service: string; component: string; desired: DesiredState; observed: ObservedState; previous: ObservedState }
+  | { type: "alert"; kind: AlertKind; service: string; component: string; desired: DesiredState; observed: ShownState; previous: ShownState }
   | { type: "suppress"; kind: AlertKind; service: string; component: string; why: string }
   | { type: "reconcile"; service: string; component: string; desired: DesiredState; attempt: number };
 
@@ -123,6 +128,12 @@ export function plan(input: PlanInput): PlanOutput {
       if (!input.silent && !input.boot) t.changes.push(now);
       t.observed = c.observed;
     }
+    // A probe going unhealthy and back counts as a change too (flapping, SPEC §7.5).
+    const health = c.health ?? "";
+    if (health !== (t.health ?? "")) {
+      if ((health === "unhealthy" || t.health === "unhealthy") && !input.silent && !input.boot) t.changes.push(now);
+      t.health = health;
+    }
     t.changes = t.changes.filter((at) => at > now - rules.flapWindowMs);
     if (t.changes.length > 0) wake(t.changes[0]! + rules.flapWindowMs);
 
@@ -131,10 +142,13 @@ export function plan(input: PlanInput): PlanOutput {
       continue;
     }
     const drifting = isDrift(c.desired, c.observed);
+    const unhealthy = c.desired === "running" && c.observed === "running" && health === "unhealthy";
     const flapping = t.changes.length >= rules.flapThreshold;
-    const cond = flapping ? "flapping" : drifting ? "drift" : null;
+    const cond = flapping ? "flapping" : drifting ? "drift" : unhealthy ? "unhealthy" : null;
+    // What the operator is told the component is: running but failing its probe reads `unhealthy`.
+    const shown: ShownState = unhealthy ? "unhealthy" : c.observed;
 
-    const alert = (kind: AlertKind, prev: ObservedState) => {
+    const alert = (kind: AlertKind, prev: ShownState) => {
       const inc = t.incident!;
       if (now - t.lastAlertAt < rules.cooldownMs && t.lastAlertAt > 0) {
         inc.quiet = true;
@@ -143,7 +157,7 @@ export function plan(input: PlanInput): PlanOutput {
       }
       inc.alerted = true;
       t.lastAlertAt = now;
-      actions.push({ type: "alert", kind, ...ids, desired: c.desired, observed: c.observed, previous: prev });
+      actions.push({ type: "alert", kind, ...ids, desired: c.desired, observed: shown, previous: prev });
     };
 
     if (cond === null) {
@@ -156,14 +170,18 @@ export function plan(input: PlanInput): PlanOutput {
       continue;
     }
     if (!t.incident) {
-      t.incident = { kind: cond, since: now, previous, lastBad: c.observed, alerted: false, quiet: input.silent };
-    } else if (t.incident.kind === "drift" && cond === "flapping") {
+      t.incident = { kind: cond, since: now, previous, lastBad: shown, alerted: false, quiet: input.silent };
+    } else if (t.incident.kind !== "flapping" && cond === "flapping") {
       t.incident.kind = "flapping";
+    } else if (t.incident.kind !== cond && cond !== "flapping" && t.incident.kind !== "flapping") {
+      // Unhealthy, then gone (or back but failing its probe): the new condition is news, alerted in its turn.
+      t.incident = { ...t.incident, kind: cond, since: now, previous: t.incident.lastBad, alerted: false };
     }
     const inc = t.incident;
-    inc.lastBad = c.observed;
+    inc.lastBad = shown;
     if (!inc.alerted && !inc.quiet) {
-      if (inc.kind === "flapping") alert("flapping", inc.previous);
+      // The probe's retries were the grace of an unhealthy component.
+      if (inc.kind === "flapping" || inc.kind === "unhealthy") alert(inc.kind, inc.previous);
       else if (input.boot || c.selfRestarting === false || now >= inc.since + rules.driftGraceMs) alert("drift", inc.previous);
       else wake(inc.since + rules.driftGraceMs);
     }

@@ -21,7 +21,8 @@ export function probeName(h: HealthSpec): string {
  * Runs a component's probe once (SPEC §7.5), within its timeout: `cmd`
  * inside the container (exit 0 = healthy), `http` from the agent (a 2xx or
  * 3xx answer; redirects are not followed; the body is never read beyond
- * its status), `tcp` from the agent (a connection = healthy). Never throws
+ * its status), `tcp` from the agent (a connection that stays open, see
+ * TCP_HOLD_MS, or sends a banner = healthy). Never throws
  * for the probe's own failure; a runtime failure other than a timeout does
  * throw (podman itself is broken: not the component's verdict).
  */
@@ -60,17 +61,28 @@ async function probeHttp(url: string, timeoutMs: number, signal?: AbortSignal): 
   }
 }
 
+/**
+ * How long a tcp probe holds a fresh connection: rootless podman's port
+ * forwarder accepts every connection on a published port, then closes it
+ * (~200 ms here) when nothing listens in the container. A connection still
+ * open after this (or one that sent data, a banner) is a listener's.
+ */
+export const TCP_HOLD_MS = 500;
+
 function probeTcp(target: string, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
   const colon = target.lastIndexOf(":");
   const host = target.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
   const port = Number(target.slice(colon + 1));
+  const hold = Math.min(TCP_HOLD_MS, Math.floor(timeoutMs / 2));
   return new Promise((resolve) => {
     const sock = connect({ host, port });
     let done = false;
+    let holdTimer: ReturnType<typeof setTimeout> | undefined;
     const finish = (r: ProbeResult) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      clearTimeout(holdTimer);
       signal?.removeEventListener("abort", onAbort);
       sock.destroy();
       resolve(r);
@@ -78,7 +90,14 @@ function probeTcp(target: string, timeoutMs: number, signal?: AbortSignal): Prom
     const onAbort = () => finish({ ok: false, detail: `connect ${target}: cancelled` });
     const timer = setTimeout(() => finish({ ok: false, detail: `connect ${target}: no answer within ${seconds(timeoutMs)}` }), timeoutMs);
     signal?.addEventListener("abort", onAbort, { once: true });
-    sock.once("connect", () => finish({ ok: true, detail: "" }));
+    sock.once("connect", () => {
+      holdTimer = setTimeout(() => finish({ ok: true, detail: "" }), hold);
+    });
+    // A banner: somebody listens.
+    sock.once("data", () => finish({ ok: true, detail: "" }));
+    const closed = () => finish({ ok: false, detail: `connect ${target}: the connection was accepted and closed at once (nothing listens behind the port)` });
+    sock.once("end", closed);
+    sock.once("close", closed);
     sock.once("error", (err) => finish({ ok: false, detail: `connect ${target}: ${messageOf(err)}` }));
   });
 }

@@ -1,5 +1,8 @@
 import type { DesiredState, ObservedContainer, ObservedState } from "../runtime/types.ts";
 
+/** What the operator is told a component is: its observed state, or `unhealthy` when it runs but fails its probe (SPEC §7.5). */
+export type ShownState = ObservedState | "unhealthy";
+
 /**
  * The observed state of a component from its container (or its absence).
  * A container that is not running reads `stopped` when mcp was asked to stop

@@ -1,0 +1,124 @@
+import type { Clock } from "../../lib/clock.ts";
+import { messageOf } from "../../lib/errors.ts";
+import type { Logger } from "../../lib/log.ts";
+import type { HealthState } from "../../model/index.ts";
+import type { ContainerRuntime } from "../runtime/port.ts";
+import { listServices, setHealth, type Db } from "../store/index.ts";
+import type { Journal } from "./journal.ts";
+import type { LiveState } from "./live.ts";
+import { probeName, probeOnce } from "./probe.ts";
+
+export interface ProberDeps {
+  runtime: ContainerRuntime;
+  db: Db;
+  journal: Journal;
+  clock: Clock;
+  log: Logger;
+  live: () => LiveState;
+  /** mcp is operating on the service (its deploy gates it): no probes meanwhile. */
+  busy: (service: string) => boolean;
+  /** A verdict changed: the monitor evaluates (and alerts) now. */
+  changed: () => void;
+  /** At most this many probes at once on the node (cmd probes are podman processes); default 4. */
+  maxInFlight?: number;
+  /** How often due probes are looked for (ms); default 250. */
+  tickMs?: number;
+}
+
+/** What the prober remembers of one component's container. */
+interface ProbeTrack {
+  containerId: string;
+  nextAt: number;
+  failures: number;
+  inFlight: boolean;
+  lastDetail: string;
+}
+
+/**
+ * Continuous probing (SPEC §7.5): after the deploy's gate, every component
+ * with a probe, desired running and running, is probed every `interval`;
+ * `retries` failures in a row (not counting those inside `start_period` of
+ * the container's start) make it `unhealthy`, one pass makes it `healthy`
+ * again. Verdict changes go to the registry and the history, and the
+ * monitor's plan alerts on them like drift (an incident, `recovered`,
+ * flapping). The agent's probes are the only ones: podman's healthcheck
+ * timers are never used. A probe that cannot run because podman itself
+ * fails is logged, never a verdict.
+ */
+export function startProber(d: ProberDeps): { stop(): void } {
+  const tracks = new Map<string, ProbeTrack>();
+  const maxInFlight = d.maxInFlight ?? 4;
+  let inFlight = 0;
+  const ac = new AbortController();
+
+  function tick(): void {
+    const now = d.clock.now();
+    const live = d.live();
+    const seen = new Set<string>();
+    for (const s of listServices(d.db)) {
+      for (const c of s.components) {
+        const h = c.spec.health;
+        const box = live.get(c.containerName);
+        if (!h || c.desired !== "running" || box?.state !== "running" || d.busy(s.name)) continue;
+        const key = `${s.name}/${c.name}`;
+        seen.add(key);
+        let t = tracks.get(key);
+        if (!t || t.containerId !== box.id) {
+          // A new container (a deploy, a restart): counting starts again, first probe after one interval.
+          t = { containerId: box.id, nextAt: now + Math.min(h.intervalMs, 1000), failures: 0, inFlight: false, lastDetail: "" };
+          tracks.set(key, t);
+        }
+        if (t.inFlight || now < t.nextAt || inFlight >= maxInFlight) continue;
+        const track = t;
+        track.inFlight = true;
+        inFlight++;
+        const startedAt = box.startedAt || now;
+        probeOnce(d.runtime, c.containerName, h, ac.signal)
+          .then((r) => {
+            if (ac.signal.aborted || track.containerId !== d.live().get(c.containerName)?.id) return;
+            const at = d.clock.now();
+            if (r.ok) {
+              track.failures = 0;
+              verdict(s.name, c.name, "healthy", "");
+            } else {
+              if (at >= startedAt + (h.startPeriodMs ?? 0)) track.failures++;
+              track.lastDetail = r.detail;
+              if (track.failures >= h.retries) verdict(s.name, c.name, "unhealthy", `${probeName(h)} failed ${track.failures} times in a row: ${r.detail}`);
+            }
+          })
+          .catch((err) => d.log.warn("probe could not run", { service: s.name, component: c.name, error: messageOf(err) }))
+          .finally(() => {
+            track.inFlight = false;
+            track.nextAt = d.clock.now() + h.intervalMs;
+            inFlight--;
+          });
+      }
+    }
+    for (const key of tracks.keys()) if (!seen.has(key)) tracks.delete(key);
+  }
+
+  function verdict(service: string, component: string, health: HealthState, detail: string): void {
+    const now = d.clock.now();
+    const before = setHealth(d.db, service, component, health, now);
+    if (before === null || before === health) return;
+    // "" → healthy is the first verdict after a start: not news.
+    if (before !== "" || health !== "healthy") {
+      d.journal.append({ time: now, service, component, kind: "health", message: `${before || "unknown"} → ${health}${detail ? `: ${detail.slice(0, 500)}` : ""}` });
+    }
+    d.changed();
+  }
+
+  const timer = setInterval(() => {
+    try {
+      tick();
+    } catch (err) {
+      d.log.error("prober failed", { error: messageOf(err) });
+    }
+  }, d.tickMs ?? 250);
+  return {
+    stop() {
+      ac.abort();
+      clearInterval(timer);
+    },
+  };
+}
