@@ -18,10 +18,52 @@ const SCALARS = ["image", "network", "user", "restart"] as const;
 const SETS = ["ports", "volumes", "env"] as const;
 
 function health(h: HealthSpec | undefined): string {
-  return h ? `${JSON.stringify(h.cmd)} every ${formatDuration(h.intervalMs)}, timeout ${formatDuration(h.timeoutMs)}, ${h.retries} tries` : "";
+  if (!h) return "";
+  const probe = h.http !== undefined ? `http ${h.http}` : h.tcp !== undefined ? `tcp ${h.tcp}` : JSON.stringify(h.cmd);
+  const start = h.startPeriodMs ? `, start period ${formatDuration(h.startPeriodMs)}` : "";
+  return `${probe} every ${formatDuration(h.intervalMs)}, timeout ${formatDuration(h.timeoutMs)}, ${h.retries} tries${start}`;
 }
 
-/** The per-field differences of one component: scalars changed, list entries added or removed, cmd and health as a whole. */
+/** The single-valued keys of SPEC §7.2 as their file writes them; undefined when unset. */
+const KEY_SCALARS: readonly [string, (c: ComponentSpec) => string | undefined][] = [
+  ["entrypoint", (c) => (c.entrypoint === undefined ? undefined : JSON.stringify(c.entrypoint))],
+  ["init", (c) => (c.init === undefined ? undefined : String(c.init))],
+  ["stop_signal", (c) => c.stopSignal],
+  ["stop_timeout", (c) => (c.stopTimeoutMs === undefined ? undefined : formatDuration(c.stopTimeoutMs))],
+  ["memory", (c) => c.memory],
+  ["cpus", (c) => (c.cpus === undefined ? undefined : String(c.cpus))],
+  ["pids_limit", (c) => (c.pidsLimit === undefined ? undefined : String(c.pidsLimit))],
+  ["read_only", (c) => (c.readOnly === undefined ? undefined : String(c.readOnly))],
+  ["hostname", (c) => c.hostname],
+  ["workdir", (c) => c.workdir],
+];
+
+/** The keys of SPEC §7.2 and §7.3 compared as sets of entries (labels as `k=v`, secrets as `name → target`). */
+const KEY_SETS: readonly [string, (c: ComponentSpec) => readonly string[]][] = [
+  ["tmpfs", (c) => c.tmpfs ?? []],
+  ["cap_drop", (c) => c.capDrop ?? []],
+  ["cap_add", (c) => c.capAdd ?? []],
+  ["devices", (c) => c.devices ?? []],
+  ["after", (c) => c.after ?? []],
+  ["labels", (c) => Object.entries(c.labels ?? {}).map(([k, v]) => `${k}=${v}`)],
+  ["secrets", (c) => (c.secrets ?? []).map((r) => `${r.name} → ${r.env !== undefined ? `env ${r.env}` : `file ${r.file}`}`)],
+];
+
+/** Entries added and removed between two lists, as changes of one field. */
+function setChanges(component: string, field: string, mine: readonly string[], theirs: readonly string[]): SpecChange[] {
+  const out: SpecChange[] = [];
+  const before = new Set(theirs);
+  const after = new Set(mine);
+  for (const v of mine) if (!before.has(v)) out.push({ component, field, kind: "added", to: v });
+  for (const v of theirs) if (!after.has(v)) out.push({ component, field, kind: "removed", from: v });
+  return out;
+}
+
+/**
+ * The per-field differences of one component: scalars changed (the keys of
+ * SPEC §7.2 also added or removed), list entries, labels and secret uses
+ * added or removed, cmd, entrypoint and health as a whole.
+ */
 export function diffComponent(local: ComponentSpec, deployed: ComponentSpec): SpecChange[] {
   const out: SpecChange[] = [];
   const c = local.name;
@@ -32,10 +74,7 @@ export function diffComponent(local: ComponentSpec, deployed: ComponentSpec): Sp
     // A viewer is sent env values as `KEY=…` (SPEC §7.1): then only keys can be compared.
     const blind = f === "env" && deployed.env.some(isRedactedEnv);
     const mine = blind ? local[f].map(redactEnv) : local[f];
-    const before = new Set(deployed[f]);
-    const after = new Set(mine);
-    for (const v of mine) if (!before.has(v)) out.push({ component: c, field: f, kind: "added", to: v });
-    for (const v of deployed[f]) if (!after.has(v)) out.push({ component: c, field: f, kind: "removed", from: v });
+    out.push(...setChanges(c, f, mine, deployed[f]));
   }
   if (JSON.stringify(local.cmd) !== JSON.stringify(deployed.cmd)) {
     out.push({ component: c, field: "cmd", kind: "changed", from: JSON.stringify(deployed.cmd), to: JSON.stringify(local.cmd) });
@@ -43,6 +82,14 @@ export function diffComponent(local: ComponentSpec, deployed: ComponentSpec): Sp
   if (health(local.health) !== health(deployed.health)) {
     out.push({ component: c, field: "health", kind: "changed", from: health(deployed.health), to: health(local.health) });
   }
+  for (const [field, get] of KEY_SCALARS) {
+    const [mine, theirs] = [get(local), get(deployed)];
+    if (mine === theirs) continue;
+    if (theirs === undefined) out.push({ component: c, field, kind: "added", to: mine! });
+    else if (mine === undefined) out.push({ component: c, field, kind: "removed", from: theirs });
+    else out.push({ component: c, field, kind: "changed", from: theirs, to: mine });
+  }
+  for (const [field, get] of KEY_SETS) out.push(...setChanges(c, field, get(local), get(deployed)));
   return out;
 }
 

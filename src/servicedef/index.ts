@@ -17,3 +17,8 @@ export { assertServiceDefValid } from "./wire.ts";
 export { envProblem, hasControl, isRedactedEnv, LIMITS, parsePort, parseVolume, redactEnv, type PortMapping, type VolumeMount } from "./fields.ts";
 export { writeFileAtomic } from "../config/index.ts";
 export { diffComponent, diffService, type SpecChange } from "./diff.ts";
+export { componentOrder, findCycle, orderByAfter, serviceOrder } from "./order.ts";
+export {
+  canonicalCapability, canonicalSignal, CAPABILITIES, memoryBytes, parseDevice, SECRET_NAME, SECRET_NAME_TEXT, secretNameProblem,
+  type DeviceMapping,
+} from "./keys.ts";

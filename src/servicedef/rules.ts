@@ -1,6 +1,7 @@
 import type { KeyPath, Problem } from "../config/index.ts";
 import type { ServiceDef } from "../model/index.ts";
 import { isFloatingImage } from "./identity.ts";
+import { checkComponentKeys } from "./_rules-keys.ts";
 
 /** A remark about a definition that does not stop it from being used. */
 export interface Remark {
@@ -16,7 +17,8 @@ export interface RuleOptions {
 
 /**
  * Cross-field rules checked after normalization: component names unique, the
- * name matching the file's. Returns the problems (errors) and the warnings
+ * name matching the file's, the keys of SPEC §7.2/§7.3/§7.5 that depend on
+ * each other (see _rules-keys.ts). Returns the problems (errors) and the warnings
  * (images without a pinned tag, which deploy but are not reproducible).
  */
 export function checkServiceDef(def: ServiceDef, opts: RuleOptions = {}): { problems: Problem[]; warnings: Remark[] } {
@@ -29,6 +31,7 @@ export function checkServiceDef(def: ServiceDef, opts: RuleOptions = {}): { prob
     });
   }
   const seen = new Map<string, number>();
+  problems.push(...checkComponentKeys(def));
   def.components.forEach((c, i) => {
     const first = seen.get(c.name);
     if (first === undefined) seen.set(c.name, i);

@@ -6,7 +6,11 @@
 import * as v from "valibot";
 import { isDuration, MAX_TIMER_MS, parseDuration } from "../lib/duration.ts";
 import { NAME_RULE, NAME_RULE_TEXT } from "../lib/names.ts";
-import { controlName, envProblem, hasControl, LIMITS, NETWORK_RULE, parsePort, parseVolume, USER_RULE } from "./fields.ts";
+import { controlName, ENV_KEY, envProblem, hasControl, LIMITS, NETWORK_RULE, parsePort, parseVolume, USER_RULE } from "./fields.ts";
+import {
+  canonicalSignal, capabilityProblem, containerPathProblem, hostnameProblem, httpProbeProblem, labelKeyProblem, memoryProblem,
+  parseDevice, secretFileProblem, secretNameProblem, tcpProbeProblem, tmpfsProblem,
+} from "./keys.ts";
 
 const quote = (x: unknown) => JSON.stringify(x);
 
@@ -81,13 +85,73 @@ const duration = v.pipe(
   v.check((s) => !isDuration(s) || parseDuration(s) <= MAX_TIMER_MS, "must be at most 24d"),
 );
 
-/** `[components.health]` as written. */
+/** A string field checked by one of the grammar functions (a problem sentence, or null). */
+const checked = (problem: (s: string) => string | null) =>
+  v.pipe(v.string(), v.check((s) => problem(s) === null, (i) => problem(i.input as string) ?? ""));
+
+/** A duration that may be 0 (`0s`), at most `max` ms. */
+const durationOrZero = (max: number, maxText: string) => v.pipe(
+  v.string(),
+  v.check(isDuration, (i) => `${quote(i.input)} is not a duration (write it as 500ms, 2s, 15m, 24h, 30d)`),
+  v.check((s) => !isDuration(s) || parseDuration(s) <= max, `must be at most ${maxText}`),
+);
+
+/** `[components.health]` as written: exactly one probe (cmd, http or tcp; checked by the rules, which can say where). */
 export const HealthSchema = v.strictObject({
-  cmd: v.pipe(argv, v.minLength(1, "must name a command to run")),
+  cmd: v.optional(v.pipe(argv, v.minLength(1, "must name a command to run"))),
+  http: v.optional(checked(httpProbeProblem)),
+  tcp: v.optional(checked(tcpProbeProblem)),
   interval: v.optional(duration),
   timeout: v.optional(duration),
   retries: v.optional(v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(1, "must be at least 1"), v.maxValue(10_000, "must be at most 10000"))),
+  start_period: v.optional(durationOrZero(MAX_TIMER_MS, "24d")),
 });
+
+/** One `[[components.secrets]]` entry (SPEC §7.3): exactly one of env, file (checked by the rules). */
+export const SecretRefSchema = v.strictObject({
+  name: checked(secretNameProblem),
+  env: v.optional(v.pipe(v.string(), v.regex(ENV_KEY, (i) => `${quote(String(i.input).slice(0, 64))} is not an env variable name (letters, digits, _ . -; not starting with a digit)`))),
+  file: v.optional(checked(secretFileProblem)),
+});
+
+const LIST_MAX = 64;
+
+/** `[components.labels]`: names checked (mcp.* reserved), values plain text. */
+const labelValue = v.pipe(
+  v.unknown(),
+  // A dotted name unquoted (org.example.x = "…") is a table in TOML: say how to write it.
+  v.check((x) => typeof x === "string", "must be a string (quote a label name that has dots: \"org.example.team\" = \"…\")"),
+  v.transform((x) => x as string),
+  plain(LIMITS.short),
+);
+const labels = v.pipe(
+  v.record(checked(labelKeyProblem), labelValue),
+  v.check((o) => Object.keys(o).length <= 256, "must have at most 256 labels"),
+);
+
+/** The keys of SPEC §7.2 (all optional; absent keys leave the spec as before). */
+const CONTAINER_KEYS = {
+  entrypoint: v.optional(argv),
+  init: v.optional(v.boolean()),
+  stop_signal: v.optional(v.pipe(v.string(), v.check((s) => canonicalSignal(s) !== null, (i) => `${quote(String(i.input).slice(0, 64))} is not a signal name (e.g. SIGINT, SIGTERM, SIGQUIT)`))),
+  stop_timeout: v.optional(v.pipe(
+    durationOrZero(3_600_000, "1h"),
+    v.check((s) => !isDuration(s) || parseDuration(s) % 1000 === 0, "must be whole seconds (podman counts seconds)"),
+  )),
+  memory: v.optional(checked(memoryProblem)),
+  cpus: v.optional(v.pipe(v.number(), v.check((n) => Number.isFinite(n) && n > 0 && n <= 1024, "must be more than 0 and at most 1024"))),
+  pids_limit: v.optional(v.pipe(v.number(), v.integer("must be a whole number"), v.check((n) => n === -1 || (n >= 1 && n <= 4_194_304), "must be -1 (no limit) or 1 to 4194304"))),
+  read_only: v.optional(v.boolean()),
+  tmpfs: v.optional(list(checked(tmpfsProblem), LIST_MAX)),
+  cap_drop: v.optional(list(checked(capabilityProblem), LIST_MAX)),
+  cap_add: v.optional(list(checked(capabilityProblem), LIST_MAX)),
+  hostname: v.optional(checked(hostnameProblem)),
+  workdir: v.optional(checked(containerPathProblem)),
+  devices: v.optional(list(checked((s) => { const d = parseDevice(s); return typeof d === "string" ? `${quote(s.slice(0, 200))}: ${d}` : null; }), LIST_MAX)),
+  after: v.optional(list(name, LIMITS.components)),
+  labels: v.optional(labels),
+  secrets: v.optional(list(SecretRefSchema, LIST_MAX)),
+};
 
 /** One `[[components]]` entry as written. */
 export const ComponentSchema = v.strictObject({
@@ -101,6 +165,7 @@ export const ComponentSchema = v.strictObject({
   cmd: v.optional(argv),
   env: v.optional(list(envEntry, LIMITS.env)),
   health: v.optional(HealthSchema),
+  ...CONTAINER_KEYS,
 });
 
 /** A service definition file as written. */
@@ -109,6 +174,8 @@ export const ServiceDefSchema = v.strictObject({
   node: name,
   active: v.optional(v.boolean()),
   components: v.pipe(list(ComponentSchema, LIMITS.components), v.minLength(1, "at least one [[components]] entry is needed")),
+  /** Services `mcp deploy --all` deploys first (SPEC §7.6). */
+  after: v.optional(list(serviceName, 256)),
 });
 
 /** A service definition file as written, after schema validation. */

@@ -1,33 +1,10 @@
 import * as v from "valibot";
 import { formatKeyPath, problemsFromIssues } from "../config/index.ts";
-import { formatDuration } from "../lib/duration.ts";
 import { McpError } from "../lib/errors.ts";
 import type { ServiceDef } from "../model/index.ts";
 import { checkServiceDef } from "./rules.ts";
 import { ServiceDefSchema } from "./schema.ts";
-
-/** A normalized definition back in the shape of a file (unset fields left out), so the file's schema can check it. */
-function toRaw(def: ServiceDef): Record<string, unknown> {
-  return {
-    name: def.name,
-    node: def.node,
-    active: def.active,
-    components: def.components.map((c) => {
-      const out: Record<string, unknown> = { name: c.name, image: c.image };
-      for (const key of ["network", "user", "restart"] as const) if (c[key] !== "") out[key] = c[key];
-      for (const key of ["ports", "volumes", "cmd", "env"] as const) if (c[key].length > 0) out[key] = c[key];
-      if (c.health) {
-        out.health = {
-          cmd: c.health.cmd,
-          interval: formatDuration(c.health.intervalMs),
-          timeout: formatDuration(c.health.timeoutMs),
-          retries: c.health.retries,
-        };
-      }
-      return out;
-    }),
-  };
-}
+import { defToRaw } from "./_raw.ts";
 
 /**
  * Checks a definition that came over the wire with the same schema and rules
@@ -38,7 +15,7 @@ function toRaw(def: ServiceDef): Record<string, unknown> {
  */
 export function assertServiceDefValid(def: ServiceDef): void {
   const where = `service ${JSON.stringify(def.name).slice(0, 80)}`;
-  const result = v.safeParse(ServiceDefSchema, toRaw(def));
+  const result = v.safeParse(ServiceDefSchema, defToRaw(def));
   const problems = result.success ? checkServiceDef(def).problems : problemsFromIssues(result.issues);
   if (problems.length === 0) return;
   const p = problems[0]!;

@@ -190,7 +190,8 @@ describe("parseServiceDef: errors name the file, line and key", () => {
       "s.toml:4: components[0].image is required",
     );
     expect(failure(() => parseServiceDef(`${MINIMAL}\n[components.health]\ninterval = "1s"\n`, "s.toml")).message).toBe(
-      "s.toml:8: components[0].health.cmd is required",
+      // SPEC §7.5: a probe is cmd, http or tcp; none is located at the table.
+      "s.toml:8: components[0].health: needs exactly one probe: cmd (inside the container), http or tcp (from the agent)",
     );
   });
 
