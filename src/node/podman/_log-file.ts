@@ -6,7 +6,7 @@
  * 19545, fixed in 4.7), and only --tail reads a long log without reading all
  * of it; reading the file gives whole lines at --tail's cost.
  */
-import { createTailSelector, parseLogRecord, splitRecords, type LogRecord, type TailNeed } from "./_log-records.ts";
+import { createTailSelector, MAX_LINE_BYTES, parseLogRecord, splitRecords, type LogRecord, type TailNeed } from "./_log-records.ts";
 
 /** A place in a log file: just past the last whole record read, in the file with inode `ino` (-1: no file yet). */
 export interface LogPosition {
@@ -78,11 +78,86 @@ async function readForward(path: string, from: number, to: number, onRecord: (r:
   return done;
 }
 
-/** Every whole record of the file, in order, to onRecord; returns where they end. */
-export async function readLog(path: string, onRecord: (r: LogRecord) => void, signal?: AbortSignal): Promise<LogPosition> {
+/** Every whole record of the file from offset `from` (a record's start; default 0), in order, to onRecord; returns where they end. */
+export async function readLog(path: string, onRecord: (r: LogRecord) => void, signal?: AbortSignal, from = 0): Promise<LogPosition> {
   const st = await statLog(path);
   if (!st) return { offset: 0, ino: -1 };
-  return { offset: await readForward(path, 0, st.size, onRecord, signal), ino: st.ino };
+  return { offset: await readForward(path, Math.min(from, st.size), st.size, onRecord, signal), ino: st.ino };
+}
+
+/** Bytes read around a probe of findSinceOffset's search: a conmon record is at most its 8 KiB buffer plus the prefix. */
+const PROBE_BYTES = 16 * 1024;
+
+/** The start of the first file line at or after `x` (the file's size when there is none), and its record (null: no record there). */
+async function lineAt(path: string, x: number, size: number): Promise<{ start: number; record: LogRecord | null }> {
+  let start = x;
+  if (x > 0) {
+    // The line that holds byte x-1 ends at the first newline from there.
+    let pos = x - 1;
+    for (;;) {
+      const buf = await readBytes(path, pos, Math.min(size, pos + PROBE_BYTES));
+      if (buf.length === 0) return { start: size, record: null };
+      const nl = buf.indexOf(0x0a);
+      if (nl >= 0) {
+        start = pos + nl + 1;
+        break;
+      }
+      pos += buf.length;
+    }
+  }
+  if (start >= size) return { start: size, record: null };
+  const head = await readBytes(path, start, Math.min(size, start + 128));
+  const nl = head.indexOf(0x0a);
+  return { start, record: parseLogRecord(nl >= 0 ? head.subarray(0, nl) : head) };
+}
+
+/**
+ * Where a read of the lines written at or after `since` (Unix ms) starts:
+ * the first record at or after it, found by bisecting the file (conmon
+ * writes records in time order), moved back over the records of a line that
+ * began earlier and ends later (a run of P records of either stream), at
+ * most MAX_LINE_BYTES back. The reader still drops lines that ended before
+ * `since`. 0 when there is no file.
+ */
+export async function findSinceOffset(path: string, since: number): Promise<number> {
+  const st = await statLog(path);
+  if (!st) return 0;
+  // The smallest x whose next line is the end of the file or a record at or after since.
+  let lo = 0;
+  let hi = st.size;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const { record } = await lineAt(path, mid, st.size);
+    if (!record || (record.time ?? 0) >= since) hi = mid;
+    else lo = mid + 1;
+  }
+  const first = (await lineAt(path, lo, st.size)).start;
+  // Back over the other records of lines still open at `first`: until each stream shows a full record (its line ended before).
+  const closed = { stdout: false, stderr: false };
+  let start = first;
+  let pos = first;
+  let rest = NONE;
+  while (pos > 0 && first - pos <= MAX_LINE_BYTES + BACK_CHUNK && !(closed.stdout && closed.stderr)) {
+    const from = Math.max(0, pos - BACK_CHUNK);
+    const buf = concat(await readBytes(path, from, pos), rest);
+    pos = from;
+    let e = buf.length - 1; // the newline that ends the line being looked at
+    for (;;) {
+      const s = newlineBefore(buf, e);
+      if (s < 0 && from > 0) {
+        rest = buf.subarray(0, e + 1);
+        break;
+      }
+      const r = parseLogRecord(buf.subarray(s + 1, e));
+      if (r && !closed[r.stream]) {
+        if (r.partial) start = from + s + 1;
+        else closed[r.stream] = true;
+      }
+      if (s < 0 || (closed.stdout && closed.stderr)) break;
+      e = s;
+    }
+  }
+  return start;
 }
 
 /** The index of the newline before index `end` in buf, or -1. */

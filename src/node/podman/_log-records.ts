@@ -21,7 +21,29 @@ export interface LogRecord {
   partial: boolean;
   /** The record's bytes (no newline). */
   content: Uint8Array;
+  /** When conmon wrote it (Unix ms, from the record's RFC 3339 time); absent or 0 = unknown. */
+  time?: number;
 }
+
+const TIME = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/;
+
+/**
+ * The Unix ms of a record's time (`2026-11-27T11:59:41.177023354+01:00`,
+ * RFC 3339 with up to nanoseconds, as conmon writes it in the host's zone),
+ * or 0 for anything else. Milliseconds are truncated, not rounded, so a
+ * record never sorts after one written later.
+ */
+export function parseLogTime(text: string): number {
+  const m = TIME.exec(text);
+  if (!m) return 0;
+  const [, y, mo, d, h, mi, s, frac = "", zone] = m;
+  const ms = Number(frac.slice(0, 3).padEnd(3, "0"));
+  const offsetMin = zone === "Z" ? 0 : (zone!.startsWith("-") ? -1 : 1) * (Number(zone!.slice(1, 3)) * 60 + Number(zone!.slice(4, 6)));
+  const t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms) - offsetMin * 60_000;
+  return Number.isFinite(t) ? t : 0;
+}
+
+const LATIN1 = new TextDecoder("latin1");
 
 const SPACE = 0x20;
 const P = 0x50;
@@ -54,11 +76,16 @@ export function parseLogRecord(line: Uint8Array): LogRecord | null {
   if (tag.length === 0) return null;
   // conmon writes one letter; CRI allows more tags.
   const partial = tag.length === 1 ? tag[0] === P : new TextDecoder().decode(tag).split(":").includes("P");
-  return { stream, partial, content: line.subarray(Math.min(afterTag + 1, line.length)) };
+  // The time is ASCII; at most 35 bytes (`…T11:59:41.177023354+00:00`) are worth decoding.
+  const time = afterTime <= 40 ? parseLogTime(LATIN1.decode(line.subarray(0, afterTime))) : 0;
+  return { stream, partial, content: line.subarray(Math.min(afterTag + 1, line.length)), time };
 }
 
 /** The most of one line the agent keeps and sends (1 MiB): the rest is counted and said. */
 export const MAX_LINE_BYTES = 1 << 20;
+
+/** A whole line and its time: that of the record that ended it (0 = unknown). */
+export type OnLine = (line: string, time: number) => void;
 
 /** Joins records (in file order) into a container's lines. */
 export interface LineJoiner {
@@ -70,11 +97,13 @@ export interface LineJoiner {
 
 /**
  * A LineJoiner that calls onLine once per whole line, in the order the lines
- * ended; stdout and stderr lines in progress at the same time do not mix.
+ * ended, with the time of the record that ended it (a line flushed unfinished:
+ * its last record's); stdout and stderr lines in progress at the same time do
+ * not mix.
  */
-export function createLineJoiner(onLine: (line: string) => void): LineJoiner {
+export function createLineJoiner(onLine: OnLine): LineJoiner {
   const decoder = new TextDecoder();
-  const fresh = () => ({ parts: [] as Uint8Array[], bytes: 0, dropped: 0, last: 0 });
+  const fresh = () => ({ parts: [] as Uint8Array[], bytes: 0, dropped: 0, last: 0, time: 0 });
   const pending: Record<LogStream, ReturnType<typeof fresh>> = { stdout: fresh(), stderr: fresh() };
   let seq = 0;
   /** Keeps at most MAX_LINE_BYTES of a line: a container writing without newlines must not grow the agent without end. */
@@ -109,13 +138,17 @@ export function createLineJoiner(onLine: (line: string) => void): LineJoiner {
       if (record.partial) {
         keep(p, record.content);
         p.last = ++seq;
+        p.time = record.time ?? 0;
         return;
       }
-      onLine(take(record.stream, record.content));
+      onLine(take(record.stream, record.content), record.time ?? 0);
     },
     flush() {
       const open = (["stdout", "stderr"] as const).filter((s) => pending[s].parts.length > 0).sort((a, b) => pending[a].last - pending[b].last);
-      for (const s of open) onLine(take(s, null));
+      for (const s of open) {
+        const time = pending[s].time;
+        onLine(take(s, null), time);
+      }
     },
   };
 }

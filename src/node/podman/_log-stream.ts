@@ -7,8 +7,8 @@
  */
 import { McpError } from "../../lib/errors.ts";
 import { logsArgs, waitArgs } from "./args.ts";
-import { followLog, readLog, readLogTail, type LogPosition } from "./_log-file.ts";
-import { createLineJoiner } from "./_log-records.ts";
+import { findSinceOffset, followLog, readLog, readLogTail, type LogPosition } from "./_log-file.ts";
+import { createLineJoiner, parseLogTime, type OnLine } from "./_log-records.ts";
 import type { LogTarget } from "./parse.ts";
 import type { Runner } from "./runner.ts";
 
@@ -27,6 +27,8 @@ export interface LogOptions {
   tail: number;
   follow: boolean;
   signal: AbortSignal;
+  /** Only lines that ended at or after this time (Unix ms); 0 or absent = every line. */
+  since?: number;
 }
 
 /** Drivers that write the k8s-file format (podman takes "json-file" as k8s-file). */
@@ -35,12 +37,13 @@ const FILE_DRIVERS = new Set(["k8s-file", "json-file"]);
 /**
  * Streams the log of the container `name`, whose log is at `target`, one
  * whole line per onLine call (stdout and stderr, in the order the lines
- * ended): the last `tail` lines, then with follow new ones until the
- * container stops or signal aborts. A line still unfinished when the log
- * ends (no newline yet) is given as it is, after the finished ones; while
- * following it waits for its end instead.
+ * ended) with its time: the last `tail` lines of those written since
+ * `since`, then with follow new ones until the container stops or signal
+ * aborts. A line still unfinished when the log ends (no newline yet) is
+ * given as it is, after the finished ones; while following it waits for its
+ * end instead. A line whose time is unknown (0) is never dropped by `since`.
  */
-export async function streamLog(deps: LogDeps, name: string, target: LogTarget, o: LogOptions, onLine: (line: string) => void): Promise<void> {
+export async function streamLog(deps: LogDeps, name: string, target: LogTarget, o: LogOptions, onLine: OnLine): Promise<void> {
   if (FILE_DRIVERS.has(target.driver) && target.path !== "") {
     try {
       await streamLogFile(deps, name, target, o, onLine);
@@ -59,8 +62,17 @@ function isSystemError(err: unknown): err is Error {
   return err instanceof Error && typeof (err as { syscall?: unknown }).syscall === "string";
 }
 
-async function streamLogFile(deps: LogDeps, name: string, target: LogTarget, o: LogOptions, onLine: (line: string) => void): Promise<void> {
-  const joiner = createLineJoiner(onLine);
+/** onLine for the lines that ended at or after since (every line when since is 0). */
+function sinceFilter(since: number | undefined, onLine: OnLine): OnLine {
+  const from = since && Number.isFinite(since) && since > 0 ? since : 0;
+  if (from === 0) return onLine;
+  return (line, time) => {
+    if (time === 0 || time >= from) onLine(line, time);
+  };
+}
+
+async function streamLogFile(deps: LogDeps, name: string, target: LogTarget, o: LogOptions, onLine: OnLine): Promise<void> {
+  const joiner = createLineJoiner(sinceFilter(o.since, onLine));
   // As `podman logs -f`: a container that is not running has no more to say.
   const follow = o.follow && (target.state === "running" || target.state === "paused");
   const tail = Number.isFinite(o.tail) ? Math.floor(o.tail) : 0;
@@ -70,7 +82,9 @@ async function streamLogFile(deps: LogDeps, name: string, target: LogTarget, o: 
     for (const r of last.records) joiner.push(r);
     at = last.at;
   } else {
-    at = await readLog(target.path, (r) => joiner.push(r), o.signal);
+    // With since, from the first record at or after it (found by bisecting the file), not from the start.
+    const from = o.since && o.since > 0 ? await findSinceOffset(target.path, o.since) : 0;
+    at = await readLog(target.path, (r) => joiner.push(r), o.signal, from);
   }
   if (o.signal.aborted) return;
   if (!follow) {
@@ -91,8 +105,12 @@ async function streamLogFile(deps: LogDeps, name: string, target: LogTarget, o: 
   }
 }
 
-/** `podman logs` for drivers mcp does not read itself; without follow it has the deadline of any podman call. */
-async function streamPodmanLogs(deps: LogDeps, name: string, o: LogOptions, onLine: (line: string) => void): Promise<void> {
+/**
+ * `podman logs` for drivers mcp does not read itself; without follow it has
+ * the deadline of any podman call. `--timestamps` gives each line its time
+ * (the first word, RFC 3339), which is taken off the line.
+ */
+async function streamPodmanLogs(deps: LogDeps, name: string, o: LogOptions, onLine: OnLine): Promise<void> {
   if (o.signal.aborted) return;
   const ac = new AbortController();
   const cancel = () => ac.abort();
@@ -103,7 +121,15 @@ async function streamPodmanLogs(deps: LogDeps, name: string, o: LogOptions, onLi
     ac.abort();
   }, deps.callMs);
   try {
-    const handle = deps.runner.stream(logsArgs(name, { tail: o.tail, follow: o.follow }), { signal: ac.signal, onLine, onErrLine: onLine });
+    const emit = sinceFilter(o.since, onLine);
+    const timed = (line: string) => {
+      const sp = line.indexOf(" ");
+      const time = sp > 0 ? parseLogTime(line.slice(0, sp)) : 0;
+      if (time === 0) emit(line, 0);
+      else emit(line.slice(sp + 1), time);
+    };
+    const since = o.since && o.since > 0 ? o.since : 0;
+    const handle = deps.runner.stream(logsArgs(name, { tail: o.tail, follow: o.follow, since, timestamps: true }), { signal: ac.signal, onLine: timed, onErrLine: timed });
     await handle.done;
   } finally {
     clearTimeout(timer);

@@ -166,10 +166,13 @@ export function execArgs(name: string, cmd: string[]): string[] {
  * new lines until the container stops. Podman 4.3's `--tail` mis-joins the
  * k8s-file driver's partial records, so the runtime reads that driver's file
  * itself (_log-file.ts) and runs this only for other log drivers.
+ * `since` (Unix ms, > 0) → `--since <RFC 3339>`; `timestamps` → `--timestamps`.
  */
-export function logsArgs(name: string, o: { tail: number; follow: boolean }): string[] {
+export function logsArgs(name: string, o: { tail: number; follow: boolean; since?: number; timestamps?: boolean }): string[] {
   const tail = Number.isFinite(o.tail) ? Math.floor(o.tail) : 0;
-  return ["logs", ...(tail > 0 ? ["--tail", String(tail)] : []), ...(o.follow ? ["--follow"] : []), operand("container name", name)];
+  const since = o.since && Number.isFinite(o.since) && o.since > 0 ? ["--since", new Date(o.since).toISOString()] : [];
+  return ["logs", ...(tail > 0 ? ["--tail", String(tail)] : []), ...(o.follow ? ["--follow"] : []), ...since, ...(o.timestamps ? ["--timestamps"] : []),
+    operand("container name", name)];
 }
 
 /** `podman wait`: ends when the container is not running (at once for one that is not), printing its exit code. */

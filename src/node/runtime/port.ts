@@ -68,10 +68,10 @@ export interface ContainerRuntime {
    * the container stops) or when `signal` aborts. Lines come whole (partial
    * records joined), stdout and stderr in the order they ended; an
    * unfinished last line comes as a line. Fails `not_found` for a missing
-   * container. Each line comes with its time (Unix ms; 0 = unknown); with
+   * container. Each line comes with its time (Unix ms; 0 or absent = unknown); with
    * `since` (Unix ms), only lines written at or after it (SPEC §7.6).
    */
-  streamLogs(name: string, o: { tail: number; follow: boolean; signal: AbortSignal; since?: number }, onLine: (line: string, time: number) => void): Promise<void>;
+  streamLogs(name: string, o: { tail: number; follow: boolean; signal: AbortSignal; since?: number }, onLine: (line: string, time?: number) => void): Promise<void>;
 
   /**
    * Streams container events to onEvent until `signal` aborts (resolves) or

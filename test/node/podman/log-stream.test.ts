@@ -80,6 +80,27 @@ describe("streamLogs on the k8s-file driver reads the log file", () => {
     expect(streams).toEqual([]);
   });
 
+  test("each line comes with the time of the record that ended it; since drops the lines that ended before it", async () => {
+    const at = (ms: number, stream: string, tag: string, content: string) => `${new Date(ms).toISOString().replace("Z", "123456+00:00")} ${stream} ${tag} ${content}\n`;
+    const base = Date.UTC(2026, 10, 27, 12);
+    const timedPath = join(dir, "timed.log");
+    writeFileSync(timedPath, [at(base, "stdout", "F", "one"), at(base + 1000, "stdout", "P", "two-a "), at(base + 2000, "stderr", "F", "err"),
+      at(base + 3000, "stdout", "F", "two-b"), at(base + 4000, "stdout", "F", "three")].join(""));
+    const { runner } = standin({ api: { state: "exited", driver: "k8s-file", path: timedPath } });
+    const rt = createPodmanRuntime({ runner });
+    const read = async (o: { tail: number; since?: number }) => {
+      const out: [string, number | undefined][] = [];
+      await rt.streamLogs("api", { ...o, follow: false, signal: idle() }, (l, time) => out.push([l, time]));
+      return out;
+    };
+    expect(await read({ tail: 0 })).toEqual([["one", base], ["err", base + 2000], ["two-a two-b", base + 3000], ["three", base + 4000]]);
+    // A line that began before since and ended after it is kept whole.
+    expect(await read({ tail: 0, since: base + 1500 })).toEqual([["err", base + 2000], ["two-a two-b", base + 3000], ["three", base + 4000]]);
+    expect(await read({ tail: 0, since: base + 2500 })).toEqual([["two-a two-b", base + 3000], ["three", base + 4000]]);
+    expect(await read({ tail: 2, since: base + 3500 })).toEqual([["three", base + 4000]]);
+    expect(await read({ tail: 0, since: base + 9000 })).toEqual([]);
+  });
+
   test("json-file (podman writes it as k8s-file) is read the same way", async () => {
     const { runner } = standin({ api: { state: "exited", driver: "json-file", path } });
     expect(await createPodmanRuntime({ runner }).logs("api", 1)).toBe("nonl");
@@ -144,13 +165,25 @@ describe("streamLogs on the k8s-file driver reads the log file", () => {
 });
 
 describe("streamLogs on other drivers runs podman logs", () => {
-  test("journald: `podman logs --tail N [--follow]`, stdout and stderr lines both delivered", async () => {
-    const { runner, streams } = standin({ db: { state: "running", driver: "journald", path: "", podmanLogs: { out: ["a", "b"], err: ["e"] } } });
+  test("journald: `podman logs --tail N [--follow] --timestamps`, stdout and stderr lines both delivered, each with its time", async () => {
+    const t = (s: string) => `2026-11-27T11:59:41.${s}+00:00`;
+    const podmanLogs = { out: [`${t("100000000")} a`, `${t("200000000")} b`, "no time here"], err: [`${t("300000000")} e`] };
+    const { runner, streams } = standin({ db: { state: "running", driver: "journald", path: "", podmanLogs } });
     const rt = createPodmanRuntime({ runner });
-    expect(await collect((f) => rt.streamLogs("db", { tail: 5, follow: false, signal: idle() }, f))).toEqual(["a", "b", "e"]);
-    expect(await rt.logs("db", 0)).toBe("a\nb\ne");
+    const timed: [string, number | undefined][] = [];
+    await rt.streamLogs("db", { tail: 5, follow: false, signal: idle() }, (l, time) => timed.push([l, time]));
+    const base = Date.UTC(2026, 10, 27, 11, 59, 41);
+    expect(timed).toEqual([["a", base + 100], ["b", base + 200], ["no time here", 0], ["e", base + 300]]);
+    expect(await rt.logs("db", 0)).toBe("a\nb\nno time here\ne");
     await rt.streamLogs("db", { tail: 2, follow: true, signal: idle() }, () => {});
-    expect(streams.map((s) => s.argv)).toEqual([["logs", "--tail", "5", "db"], ["logs", "db"], ["logs", "--tail", "2", "--follow", "db"]]);
+    // since: podman filters; mcp drops a line podman let through from before it.
+    const since: string[] = [];
+    await rt.streamLogs("db", { tail: 0, follow: false, signal: idle(), since: base + 200 }, (l) => since.push(l));
+    expect(since).toEqual(["b", "no time here", "e"]);
+    expect(streams.map((s) => s.argv)).toEqual([
+      ["logs", "--tail", "5", "--timestamps", "db"], ["logs", "--timestamps", "db"], ["logs", "--tail", "2", "--follow", "--timestamps", "db"],
+      ["logs", "--since", new Date(base + 200).toISOString(), "--timestamps", "db"],
+    ]);
   });
 
   test("a hung `podman logs` without follow fails deadline_exceeded at the call deadline, and is killed", async () => {
