@@ -11,6 +11,9 @@
 //  2. a bad deploy (a health command that never succeeds; an image that exits at
 //     once): time from `mcp deploy` to the `rolled back` result, vs the health
 //     deadline (retries × (interval + timeout)) + 5 s.
+//  3. (issue 15, bench/_change.ts) a change deploy vs a hand-written stop-first
+//     replace, and kill → alert for a component without a restart policy;
+//     `--only change` runs just these.
 // Writes bench/results/deploy-<timestamp>.json and prints a summary.
 import { $, type Subprocess } from "bun";
 import { existsSync, writeFileSync } from "node:fs";
@@ -19,6 +22,7 @@ import { startTestAgent, writeServiceDef, type TestAgent } from "../test/support
 import { ensureTestImages, removeContainers, SLEEP_CMD, TEST_IMAGES } from "../test/support/image.ts";
 import { ensureBinary, tempDir, waitFor } from "../test/support/mcp.ts";
 import { median, percentile, round, timed, writeResult } from "./_stats.ts";
+import { benchChange } from "./_change.ts";
 
 const quick = process.argv.includes("--quick");
 const RUNS = quick ? 5 : 20;
@@ -43,6 +47,14 @@ async function startPodmanService(dir: string): Promise<{ proc: Subprocess; host
 }
 
 async function main(): Promise<void> {
+  await ensureBinary();
+  // Issue 15: change deploys vs a hand-written replace, kill → alert without a restart policy.
+  const change = await benchChange(quick ? 5 : 15, quick ? 5 : 20);
+  if (process.argv.includes("--only") && process.argv.includes("change")) {
+    const at = new Date().toISOString();
+    console.log(`written: ${writeResult("deploy-change", at, { bench: "deploy", at, quick, ...change })}`);
+    return;
+  }
   if (!Bun.which("docker-compose")) throw new Error("docker-compose is not installed: apt-get install docker-compose");
   await ensureBinary();
   await ensureTestImages();
@@ -117,7 +129,7 @@ async function main(): Promise<void> {
 
     const podmanVersion = (await $`podman version --format ${"{{.Client.Version}}"}`.text()).trim();
     const composeVersion = (await $`docker-compose version --short`.nothrow().text()).trim();
-    const result = { bench: "deploy", at: new Date().toISOString(), quick, podman: podmanVersion, docker_compose: composeVersion, noop, bad_deploys: badDeploys, health_deadline_ms: deadlineMs };
+    const result = { bench: "deploy", at: new Date().toISOString(), quick, podman: podmanVersion, docker_compose: composeVersion, noop, bad_deploys: badDeploys, health_deadline_ms: deadlineMs, ...change };
     const out = writeResult("deploy", result.at, result);
     console.log(`written: ${out}`);
   } finally {

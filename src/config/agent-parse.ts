@@ -51,6 +51,8 @@ export interface AgentConfig {
     driftGraceMs: number;
     /** SPEC §7.7: at the agent's start, components desired running that are stopped are started again ("start") or only alerted ("alert"). */
     onBoot: "start" | "alert";
+    /** SPEC §7.5: after the deploy's gate, a component's probe runs every `interval` but not more often than this. */
+    minProbeIntervalMs: number;
   };
   registries: RegistryConfig[];
   /** `[policy]` (SPEC §7.1): what containers may reach on the host; the defaults allow nothing beyond each service's own directory. */
@@ -139,6 +141,7 @@ function build(raw: RawAgentConfig, source: string, home: string): AgentConfig {
       reconcile: m.reconcile ?? false,
       driftGraceMs: ms(m.drift_grace, "500ms"),
       onBoot: m.on_boot ?? "start",
+      minProbeIntervalMs: ms(m.min_probe_interval, "10s"),
     },
     registries: (raw.registries ?? []).map((r, i) => ({
       host: r.host,

@@ -66,6 +66,7 @@ retention = "30d"                # events older than this are pruned
 reconcile = false                # true = the agent restarts drifted containers itself
 # drift_grace = "500ms"          # a drift must last this long to be alerted (restart policies are quick)
 on_boot = "start"                # at the agent's start: "start" what is desired running but stopped, or only "alert"
+# min_probe_interval = "10s"     # health probes keep running after a deploy's gate, at most this often
 
 # [[registries]]                 # credentials for image pulls; one block per registry
 # host = "registry.example.net:8443"

@@ -86,6 +86,7 @@ export const AgentConfigSchema = v.strictObject({
       reconcile: v.optional(v.boolean()),
       drift_grace: v.optional(timer),
       on_boot: v.optional(v.picklist(["start", "alert"])),
+      min_probe_interval: v.optional(timer),
     }),
   ),
   registries: v.optional(

@@ -126,6 +126,7 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
     },
     resyncMs: cfg.monitor.resyncMs,
     retentionMs: cfg.monitor.retentionMs,
+    minProbeIntervalMs: cfg.monitor.minProbeIntervalMs,
     // mcp's own operations (and the events they cause, which arrive a little later) are not drift.
     busy: (service) => {
       const key = `service ${service}`;

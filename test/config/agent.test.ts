@@ -45,7 +45,7 @@ const DEFAULTS: AgentConfig = {
   mcias: null,
   monitor: {
     resyncMs: 60_000, alertCommand: [], cooldownMs: 900_000, flapThreshold: 3, flapWindowMs: 600_000,
-    retentionMs: 30 * 86_400_000, reconcile: false, driftGraceMs: 500, onBoot: "start",
+    retentionMs: 30 * 86_400_000, reconcile: false, driftGraceMs: 500, onBoot: "start", minProbeIntervalMs: 10_000,
   },
   registries: [],
   policy: { hostPaths: [], hostNetwork: false, devices: [], maxArchiveBytes: 20 * 1024 ** 3 },

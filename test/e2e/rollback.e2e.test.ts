@@ -52,7 +52,7 @@ describe.skipIf(!podman.ok)("e2e: health gate and automatic rollback (real podma
     def(TEST_IMAGES.v2, `cmd = ${JSON.stringify(SLEEP_CMD)}\n\n[components.health]\ncmd = ["sh", "-c", "echo not ready; exit 1"]\ninterval = "200ms"\ntimeout = "2s"\nretries = 3\n`);
     const r = await agent.cli(["deploy", svc]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/rolled back: the health check failed 3 times .*; v1 is running again/);
+    expect(r.stdout).toMatch(/rolled back: the health check \(cmd sh -c echo not ready; exit 1\) failed 3 times .*; v1 is running again/);
     expect(await versionInside()).toBe("v1");
     const ps = JSON.parse((await agent.cli(["ps", "--json"])).stdout).components.find((c: { service: string }) => c.service === svc);
     expect(ps).toMatchObject({ state: "running", version: "v1" });

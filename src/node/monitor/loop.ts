@@ -24,6 +24,8 @@ export interface MonitorDeps {
   retentionMs: number;
   /** True while mcp operates on the service, and shortly after. */
   busy: (service: string) => boolean;
+  /** After the deploy's gate, a probe runs every `interval` but not more often than this (SPEC §7.5); default 10 s. */
+  minProbeIntervalMs?: number;
   /** Brings a drifted component back to its desired state (reconcile = true). */
   reconcile: (service: string, component: string, desired: DesiredState) => Promise<void>;
 }
@@ -121,7 +123,7 @@ export async function startMonitor(d: MonitorDeps): Promise<Monitor> {
   }
 
   await resync(true);
-  const prober = startProber({ runtime: d.runtime, db: d.db, journal: d.journal, clock: d.clock, log: d.log, live: () => live, busy: d.busy, changed: () => evaluate() });
+  const prober = startProber({ runtime: d.runtime, db: d.db, journal: d.journal, clock: d.clock, log: d.log, live: () => live, busy: d.busy, changed: () => evaluate(), minIntervalMs: d.minProbeIntervalMs });
 
   const watching = (async () => {
     let backoff = 500;

@@ -19,6 +19,8 @@ export interface ProberDeps {
   busy: (service: string) => boolean;
   /** A verdict changed: the monitor evaluates (and alerts) now. */
   changed: () => void;
+  /** Probes run every `interval`, but not more often than this (ms); default 10 s. */
+  minIntervalMs?: number;
   /** At most this many probes at once on the node (cmd probes are podman processes); default 4. */
   maxInFlight?: number;
   /** How often due probes are looked for (ms); default 250. */
@@ -65,7 +67,7 @@ export function startProber(d: ProberDeps): { stop(): void } {
         let t = tracks.get(key);
         if (!t || t.containerId !== box.id) {
           // A new container (a deploy, a restart): counting starts again, first probe after one interval.
-          t = { containerId: box.id, nextAt: now + Math.min(h.intervalMs, 1000), failures: 0, inFlight: false, lastDetail: "" };
+          t = { containerId: box.id, nextAt: now + Math.max(h.intervalMs, d.minIntervalMs ?? 10_000), failures: 0, inFlight: false, lastDetail: "" };
           tracks.set(key, t);
         }
         if (t.inFlight || now < t.nextAt || inFlight >= maxInFlight) continue;
@@ -89,7 +91,7 @@ export function startProber(d: ProberDeps): { stop(): void } {
           .catch((err) => d.log.warn("probe could not run", { service: s.name, component: c.name, error: messageOf(err) }))
           .finally(() => {
             track.inFlight = false;
-            track.nextAt = d.clock.now() + h.intervalMs;
+            track.nextAt = d.clock.now() + Math.max(h.intervalMs, d.minIntervalMs ?? 10_000);
             inFlight--;
           });
       }
