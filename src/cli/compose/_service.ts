@@ -5,7 +5,7 @@
  * does not know is an error, as it is for compose.
  */
 import type { ComponentSpec } from "../../model/index.ts";
-import { RESTART_POLICY } from "../../servicedef/index.ts";
+import { canonicalCapability, RESTART_POLICY } from "../../servicedef/index.ts";
 import type { ImportContext } from "./_context.ts";
 import { mapEnv } from "./_env.ts";
 import { mapHealth } from "./_health.ts";
@@ -88,7 +88,7 @@ export function mapService(ctx: ImportContext, key: string, name: string, raw: u
   }
   if (s.read_only !== undefined && s.read_only !== null) spec.readOnly = ctx.bool(s.read_only, `${path}.read_only`);
   for (const [k, field] of [["cap_add", "capAdd"], ["cap_drop", "capDrop"]] as const) {
-    if (s[k] !== undefined && s[k] !== null) spec[field] = ctx.texts(s[k], `${path}.${k}`).map(capability);
+    if (s[k] !== undefined && s[k] !== null) spec[field] = ctx.texts(s[k], `${path}.${k}`).map(canonicalCapability);
   }
   if (s.hostname !== undefined) spec.hostname = ctx.text(s.hostname, `${path}.hostname`);
   if (s.working_dir !== undefined) spec.workdir = ctx.text(s.working_dir, `${path}.working_dir`);
@@ -112,12 +112,6 @@ function command(ctx: ImportContext, value: unknown, path: string): string[] {
   const words = splitShellWords(ctx.text(value, path));
   if (typeof words === "string") return ctx.fail(path, words);
   return words;
-}
-
-/** Capabilities as podman names them (without CAP_, upper case). */
-function capability(text: string): string {
-  const upper = text.trim().toUpperCase();
-  return upper.startsWith("CAP_") ? upper.slice(4) : upper;
 }
 
 function mapLabels(ctx: ImportContext, value: unknown, path: string): Record<string, string> | undefined {

@@ -5,6 +5,7 @@
  * Pure but for the env_file reads, which the caller supplies.
  */
 import { NAME_RULE } from "../../lib/names.ts";
+import { findCycle, orderByAfter } from "../../servicedef/index.ts";
 import type { ComponentSpec, ServiceDef } from "../../model/index.ts";
 import { ImportContext, type DataToCopy, type ImportItem, type ImportOptions } from "./_context.ts";
 import { mapService } from "./_service.ts";
@@ -49,8 +50,11 @@ export function importCompose(text: string, opts: ImportOptions): ComposeImport 
   const declared = declaredVolumes(ctx, top.volumes);
   const names = componentNames(ctx, Object.keys(services));
   const components = Object.entries(services).map(([key, raw]) => mapService(ctx, key, names.get(key)!, raw, declared));
-  const after = dependencies(ctx, services, names, components);
-  const def: ServiceDef = { name: opts.service, node: opts.node, active: true, components: ordered(ctx, components, after) };
+  dependencies(ctx, services, names, components);
+  const cycle = findCycle(components);
+  if (cycle) ctx.fail("services", `depends_on goes round in a circle: ${cycle.join(" → ")}`);
+  // Dependencies first, compose's order otherwise: the order a deploy takes them in.
+  const def: ServiceDef = { name: opts.service, node: opts.node, active: true, components: orderByAfter(components, "services") };
   if (!opts.network && components.length > 1 && components.some((c) => c.network === "")) {
     ctx.note("services", "components on podman's default network do not reach each other by name, as they do on compose's network: pass --network <name> (an existing podman network) for that");
   }
@@ -74,7 +78,7 @@ function componentNames(ctx: ImportContext, keys: string[]): Map<string, string>
 }
 
 /** depends_on (list or map with conditions) → each component's `after`. */
-function dependencies(ctx: ImportContext, services: Record<string, unknown>, names: Map<string, string>, comps: ComponentSpec[]): Map<string, string[]> {
+function dependencies(ctx: ImportContext, services: Record<string, unknown>, names: Map<string, string>, comps: ComponentSpec[]): void {
   const after = new Map<string, string[]>();
   const byName = new Map(comps.map((c) => [c.name, c]));
   for (const [key, raw] of Object.entries(services)) {
@@ -115,24 +119,6 @@ function dependencies(ctx: ImportContext, services: Record<string, unknown>, nam
     const a = after.get(c.name);
     if (a) c.after = a;
   }
-  return after;
-}
-
-/** Components in compose's order, moved so that each comes after what it depends on; a cycle is an error. */
-function ordered(ctx: ImportContext, comps: ComponentSpec[], after: Map<string, string[]>): ComponentSpec[] {
-  const out: ComponentSpec[] = [];
-  const state = new Map<string, "visiting" | "done">();
-  const byName = new Map(comps.map((c) => [c.name, c]));
-  const visit = (c: ComponentSpec, chain: string[]) => {
-    if (state.get(c.name) === "done") return;
-    if (state.get(c.name) === "visiting") ctx.fail("services", `depends_on goes round in a circle: ${[...chain, c.name].join(" → ")}`);
-    state.set(c.name, "visiting");
-    for (const d of after.get(c.name) ?? []) visit(byName.get(d)!, [...chain, c.name]);
-    state.set(c.name, "done");
-    out.push(c);
-  };
-  for (const c of comps) visit(c, []);
-  return out;
 }
 
 /** Top-level networks: made by compose, not by mcp. */
