@@ -155,6 +155,6 @@ describe.skipIf(!podman.ok)("e2e: mcp logs of lines stored as partial records", 
   test("all components at once: each whole line once, prefixed with its component", async () => {
     const r = await agent.cli(["logs", svc, "-n", "1"]);
     expect(r.code).toBe(0);
-    expect(r.stdout.split("\n").filter(Boolean).sort()).toEqual(["long   | after", "nonl   | no newline at the end", "pieces | after"]);
+    expect(r.stdout.split("\n").filter(Boolean).sort()).toEqual([`${svc}/long   | after`, `${svc}/nonl   | no newline at the end`, `${svc}/pieces | after`]);
   }, 30_000);
 });

@@ -34,9 +34,10 @@ describe.skipIf(!podman.ok)("e2e: mcp logs", () => {
     await waitFor(async () => (await agent.cli(["logs", svc, "-n", "0"])).stdout.includes("web-tick-2"), "a few ticks", 15_000);
     const all = await agent.cli(["logs", svc, "-n", "0"]);
     expect(all.code).toBe(0);
-    expect(all.stdout).toMatch(/^api \| api-first$/m);
-    expect(all.stdout).toMatch(/^api \| api-oops$/m);
-    expect(all.stdout).toMatch(/^web \| web-tick-0$/m);
+    // Each line says whose it is: service/component (issue 17).
+    expect(all.stdout).toMatch(new RegExp(`^${svc}/api \\| api-first$`, "m"));
+    expect(all.stdout).toMatch(new RegExp(`^${svc}/api \\| api-oops$`, "m"));
+    expect(all.stdout).toMatch(new RegExp(`^${svc}/web \\| web-tick-0$`, "m"));
     const two = await agent.cli(["logs", `${svc}/api`, "-n", "2"]);
     expect(two.code).toBe(0);
     const lines = two.stdout.trimEnd().split("\n");

@@ -1,22 +1,34 @@
 import { defineCommand } from "citty";
 import { McpError } from "../../lib/errors.ts";
 import { diffService, loadServiceDef } from "../../servicedef/index.ts";
-import { commonArgs, connectNode, loadConfig, lockWaitFrom, parseTarget, waitArg } from "../context.ts";
+import { commonArgs, connectNode, jsonArg, loadConfig, lockWaitFrom, parseTarget, waitArg } from "../context.ts";
+import { DEFAULT_PARALLEL, deployAll } from "../fleet/deploy-all.ts";
 import type { CliIO } from "../../lib/io.ts";
 import { note, warn } from "../../lib/output.ts";
 import { printChanges, printResults, showProgress } from "../report.ts";
 
 export default (io: CliIO) =>
   defineCommand({
-    meta: { name: "deploy", description: "Deploy a service (or one component) from its definition file" },
+    meta: { name: "deploy", description: "Deploy a service (or one component) from its definition file; --all: every active one, in `after` order" },
     args: {
-      target: { type: "positional", description: "<service>[/<component>]", required: true },
+      target: { type: "positional", description: "<service>[/<component>]", required: false },
+      all: { type: "boolean", description: "every active definition: nodes in parallel, services in `after` order, a summary" },
       force: { type: "boolean", description: "redeploy even when the running container already matches" },
-      "dry-run": { type: "boolean", description: "print what would change (as mcp diff) and change nothing" },
+      "dry-run": { type: "boolean", description: "print what would change (as mcp diff; with --all: the plan) and change nothing" },
+      parallel: { type: "string", description: `with --all: services deploying at once on one node (default ${DEFAULT_PARALLEL})`, valueHint: "N" },
       ...waitArg,
+      ...jsonArg,
       ...commonArgs,
     },
     async run({ args }) {
+      if (args.all) {
+        if (args.target) throw new McpError("invalid_argument", `--all deploys every active service: do not name one ("${args.target}")`, "mcp deploy --all, or mcp deploy <service>");
+        const parallel = args.parallel === undefined ? DEFAULT_PARALLEL : Number(args.parallel);
+        if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new McpError("invalid_argument", `--parallel: "${args.parallel}" is not a whole number from 1 to 64`, "for example: --parallel 2");
+        const cfg = await loadConfig(io, args.config);
+        return deployAll(io, cfg, { dryRun: !!args["dry-run"], force: !!args.force, lockWaitMs: lockWaitFrom(args.wait), json: !!args.json, parallel });
+      }
+      if (!args.target) throw new McpError("invalid_argument", "name the service to deploy, or --all", "mcp deploy <service>[/<component>], or mcp deploy --all");
       const target = parseTarget(args.target);
       const lockWaitMs = lockWaitFrom(args.wait);
       const cfg = await loadConfig(io, args.config);
