@@ -48,7 +48,13 @@ export function checkComponentKeys(def: ServiceDef): Problem[] {
     });
     (c.tmpfs ?? []).forEach((t, j) => mount(t.split(":")[0]!, at("tmpfs", j), `tmpfs[${j}]`));
     (c.secrets ?? []).forEach((r, j) => {
-      if (r.file !== undefined && r.env === undefined) mount(r.file, at("secrets", j, "file"), `secrets[${j}]`);
+      if (r.file === undefined || r.env !== undefined) return;
+      mount(r.file, at("secrets", j, "file"), `secrets[${j}]`);
+      // podman 4.3 cannot make the mount point of a secret file in a read-only root (not even below a /run tmpfs), only in a tmpfs of its own directory.
+      const dir = r.file.slice(0, r.file.lastIndexOf("/")) || "/";
+      if (c.readOnly && !(c.tmpfs ?? []).some((t) => t.split(":")[0] === dir)) {
+        add(at("secrets", j, "file"), `with read_only = true podman can put a secret file only in a tmpfs of its own directory: add tmpfs = ["${dir}"]`);
+      }
     });
   });
   // A component naming itself is reported above; any other cycle here.

@@ -39,7 +39,7 @@ memory = "256M"
 cpus = 0.5
 pids_limit = 200
 read_only = true
-tmpfs = ["/tmp", "/run/app:size=64m,mode=1777"]
+tmpfs = ["/tmp", "/run/app:size=64m,mode=1777", "/run/secrets"]
 cap_drop = ["ALL"]
 cap_add = ["cap_net_bind_service"]
 hostname = "api"
@@ -72,7 +72,7 @@ describe("the §7.2 keys in a definition", () => {
     expect(def.components[1]).toEqual({
       name: "api", image: "r/svc:v1", network: "", user: "", restart: "", ports: [], volumes: [], cmd: [], env: ["LOG=info"],
       entrypoint: ["/bin/app", "--serve"], init: true, stopSignal: "SIGINT", stopTimeoutMs: 30_000, memory: "256m", cpus: 0.5,
-      pidsLimit: 200, readOnly: true, tmpfs: ["/tmp", "/run/app:size=64m,mode=1777"], capDrop: ["ALL"], capAdd: ["NET_BIND_SERVICE"],
+      pidsLimit: 200, readOnly: true, tmpfs: ["/tmp", "/run/app:size=64m,mode=1777", "/run/secrets"], capDrop: ["ALL"], capAdd: ["NET_BIND_SERVICE"],
       hostname: "api", workdir: "/app", devices: ["/dev/fuse"], after: ["db"],
       health: { cmd: [], http: "http://127.0.0.1:8080/healthz", intervalMs: 2000, timeoutMs: 2000, retries: 15, startPeriodMs: 5000 },
       labels: { tier: "gold", "org.example.team": "core" },
@@ -166,6 +166,16 @@ describe("bad keys are located errors", () => {
     expect(secret(`name = "a"\nfile = "/run/../etc/shadow"`)).toContain("is not an absolute path in normal form");
     const twice = failure(() => parseServiceDef(`${HEAD}\n[[components.secrets]]\nname = "a"\nenv = "X"\n\n[[components.secrets]]\nname = "b"\nenv = "X"\n`, "svc.toml"));
     expect(twice.message).toBe("svc.toml:14: components[0].secrets[1].env: env X is already given by secrets[0]");
+  });
+
+  test("a secret file in a read-only container needs a tmpfs of its directory (podman 4.3 cannot make the mount point otherwise)", () => {
+    const e = failure(() => parseServiceDef(`${HEAD}read_only = true\ntmpfs = ["/run"]\n\n[[components.secrets]]\nname = "a"\nfile = "/run/secrets/a"\n`, "svc.toml"));
+    expect(e.message).toBe('svc.toml:12: components[0].secrets[0].file: with read_only = true podman can put a secret file only in a tmpfs of its own directory: add tmpfs = ["/run/secrets"]');
+  });
+
+  test("a tmpfs on a volume's target is refused", () => {
+    const e = failure(() => parseServiceDef(`${HEAD}volumes = ["data:/data"]\ntmpfs = ["/data"]\n`, "svc.toml"));
+    expect(e.message).toBe("svc.toml:8: components[0].tmpfs[0]: /data is already mounted by volumes[0]");
   });
 
   test("a label name with dots must be quoted; the message says so", () => {

@@ -13,6 +13,7 @@ import type { ServiceRecord } from "../store/index.ts";
 import { nodeStatus, type NodeFacts } from "./node-status.ts";
 import { pullInNamespace, pushInNamespace, receiveFile, sendFile } from "../transfer/index.ts";
 import { restoreService, snapshotService } from "../snapshot/index.ts";
+import { createSecretHandlers } from "./secrets.ts";
 
 function assertTarget(t: { service: string; component: string }): void {
   assertServiceName("service", t.service);
@@ -125,6 +126,7 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: H
     };
   };
   return {
+    ...createSecretHandlers(deps),
     async syncDesiredState(input, ctx) {
       for (const s of input.services) assertDeployable(s, node);
       // A recorded spec is what `start` recreates a missing container from: the policy applies when it is recorded too.

@@ -2,13 +2,39 @@ import { McpError } from "../../lib/errors.ts";
 import { isValidName, NAME_RULE_TEXT } from "../../lib/names.ts";
 import { observedStateOf } from "../monitor/state.ts";
 import type { ComponentSpec, ContainerDetails } from "../runtime/types.ts";
-import { specHash, versionOf } from "../../servicedef/index.ts";
-import { getService, listServices, putComponent, upsertService, type ComponentRecord } from "../store/index.ts";
+import { versionOf } from "../../servicedef/index.ts";
+import { getService, listSecretRecords, listServices, putComponent, upsertService, type ComponentRecord } from "../store/index.ts";
+import { deployHash, podmanSecretName } from "../secrets/index.ts";
 import type { DeployDeps } from "./deploy.ts";
 import { ownerOf } from "./ownership.ts";
 
-/** The container's configuration as a component spec: what a deploy needs to make the same container again. */
-export function specFromContainer(component: string, d: ContainerDetails): ComponentSpec {
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * The keys of SPEC §7.2 a container was made with (ContainerDetails.settings:
+ * podman's defaults already left out) without what its image gives anyway
+ * (entrypoint, workdir, stop signal, labels), and its own labels but mcp's.
+ */
+function keysFromContainer(d: ContainerDetails, secretNames: ReadonlyMap<string, string> | undefined): Partial<ComponentSpec> {
+  const { entrypoint, workdir, stopSignal, secrets, ...rest } = d.settings ?? {};
+  const img = d.imageDefaults;
+  const out: Partial<ComponentSpec> = { ...rest };
+  if (entrypoint && !sameList(entrypoint, img?.entrypoint ?? [])) out.entrypoint = entrypoint;
+  if (workdir && workdir !== (img?.workdir ?? "/")) out.workdir = workdir;
+  if (stopSignal && stopSignal !== (img?.stopSignal ?? "SIGTERM")) out.stopSignal = stopSignal;
+  const labels = Object.entries(d.labels).filter(([k, v]) => !k.toLowerCase().startsWith("mcp.") && img?.labels[k] !== v);
+  if (labels.length) out.labels = Object.fromEntries(labels);
+  if (secrets?.length && secretNames) out.secrets = secrets.map((r) => ({ ...r, name: secretNames.get(r.name) ?? r.name }));
+  return out;
+}
+
+/**
+ * The container's configuration as a component spec: what a deploy needs to
+ * make the same container again. `secretNames` maps podman secret names to
+ * the service's own (adopt); without it secrets are left out (a container
+ * of no service, recorded as ignore).
+ */
+export function specFromContainer(component: string, d: ContainerDetails, secretNames?: ReadonlyMap<string, string>): ComponentSpec {
   const imageEnv = new Set(d.imageEnv);
   return {
     name: component,
@@ -21,7 +47,26 @@ export function specFromContainer(component: string, d: ContainerDetails): Compo
     cmd: d.cmd,
     // Only what differs from the image's own environment: the image brings the rest.
     env: d.env.filter((e) => !imageEnv.has(e)),
+    ...keysFromContainer(d, secretNames),
   };
+}
+
+/**
+ * Refuses a container whose secrets are not all this service's own mcp
+ * secrets, or whose use of one inspect does not tell: the spec could not
+ * make the container again, and adopt never drops a part silently.
+ */
+function assertSecretsAdoptable(service: string, name: string, d: ContainerDetails, secretNames: ReadonlyMap<string, string>): void {
+  for (const r of d.settings?.secrets ?? []) {
+    if (!secretNames.has(r.name)) {
+      throw new McpError("failed_precondition", `container ${name} uses the podman secret ${r.name}, which is not a secret of service ${service}`,
+        `store its value with mcp secret set ${service} <name> and make the container with --secret ${podmanSecretName(service, "<name>")}, or deploy a definition instead`);
+    }
+    if (r.env === undefined && r.file === undefined) {
+      throw new McpError("failed_precondition", `container ${name} uses the secret ${secretNames.get(r.name)} in a way podman does not tell (no create command)`,
+        "deploy a definition naming it in [[components.secrets]] instead");
+    }
+  }
 }
 
 /**
@@ -71,9 +116,11 @@ export async function adoptService(deps: DeployDeps, req: { service: string; kno
     }
     // Inspect everything before writing anything: a container that vanished meanwhile fails the adopt, not half of it.
     const found: { component: string; details: ContainerDetails; digest: string }[] = [];
+    const secretNames = new Map(listSecretRecords(db, req.service).map((r) => [r.podmanName, r.name]));
     for (const { c, owner } of mine) {
       const details = await runtime.inspect(c.name);
       if (!details) throw new McpError("failed_precondition", `container ${c.name} disappeared during the adopt`, `run mcp adopt ${req.service} again`);
+      assertSecretsAdoptable(req.service, c.name, details, secretNames);
       const image = await runtime.getImage(details.imageId);
       found.push({ component: owner!.component, details, digest: image?.digest ?? "" });
     }
@@ -84,9 +131,9 @@ export async function adoptService(deps: DeployDeps, req: { service: string; kno
     db.transaction(() => {
       upsertService(db, req.service, active, now);
       for (const { component, details, digest } of found) {
-        const spec = specFromContainer(component, details);
+        const spec = specFromContainer(component, details, secretNames);
         const write = {
-          service: req.service, name: component, spec, specHash: specHash(spec),
+          service: req.service, name: component, spec, specHash: deployHash(db, req.service, spec),
           desired: details.state === "running" ? "running" as const : "stopped" as const,
           observed: observedStateOf(details, details.state === "running" ? "running" : "stopped"),
           version: versionOf(spec.image), imageDigest: digest, containerId: details.id, containerName: details.name, deployedAt: now,

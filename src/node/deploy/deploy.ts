@@ -3,7 +3,8 @@ import type { Clock } from "../../lib/clock.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { ContainerRuntime } from "../runtime/port.ts";
 import type { ComponentSpec, ImageInfo, ObservedContainer, ServiceDef } from "../runtime/types.ts";
-import { containerName, specHash, versionOf } from "../../servicedef/index.ts";
+import { containerName, versionOf } from "../../servicedef/index.ts";
+import { assertSecretsReady, deployHash } from "../secrets/index.ts";
 import type { Journal } from "../monitor/journal.ts";
 import { beginDeployment, finishDeployment, getComponent, nextBatch, putComponent, setUnverified, upsertService, type Db } from "../store/index.ts";
 import { containerSpecFor, LABEL_COMPONENT, LABEL_NODE, LABEL_SERVICE, LABEL_SPEC } from "./containers.ts";
@@ -67,6 +68,8 @@ export async function deployService(deps: DeployDeps, req: DeployRequest, progre
     onWait: (ms) => progress({ component: "", message: `waiting for another operation on ${service.name} (running for ${Math.round(ms / 1000)}s)` }),
   });
   try {
+    // Under the lock (secret set/rm take it too), before anything is pulled or stopped: every secret named exists (SPEC §7.3).
+    await assertSecretsReady(deps, service.name, selected);
     upsertService(deps.db, service.name, service.active, deps.clock.now());
     const results: ComponentResult[] = [];
     const warnings: string[] = [];
@@ -187,7 +190,8 @@ export async function replaceComponent(
   const { spec, image } = r;
   const name = containerName(service, spec.name);
   const version = versionOf(spec.image);
-  const hash = specHash(spec);
+  // With the versions of its secrets folded in: a changed secret replaces the component (SPEC §7.3).
+  const hash = deployHash(db, service, spec);
   const result = (status: ComponentResult["status"], message: string): ComponentResult => ({
     component: spec.name, status, message, version, containerName: name,
   });
@@ -239,7 +243,7 @@ export async function replaceComponent(
       await runtime.remove(name, deps.stopTimeoutSec);
     }
     enter(`starting ${name} (${r.runImage ?? spec.image})`);
-    const container = containerSpecFor(deps.node, service, spec);
+    const container = containerSpecFor(deps.node, service, spec, hash);
     if (r.runImage) container.image = r.runImage;
     const startedAt = Date.now();
     const id = await runtime.run(container);

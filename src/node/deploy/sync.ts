@@ -5,6 +5,7 @@ import type { ObservedContainer, ServiceDef } from "../runtime/types.ts";
 import { containerName, specHash, versionOf } from "../../servicedef/index.ts";
 import { deleteService, listServices, putComponent, setDesired, setObserved, upsertService, type ServiceRecord } from "../store/index.ts";
 import { specFromContainer } from "./adopt.ts";
+import { deployHash } from "../secrets/index.ts";
 import type { DeployDeps } from "./deploy.ts";
 import type { SyncChange } from "./types.ts";
 import { ownerOf } from "./ownership.ts";
@@ -86,7 +87,8 @@ async function syncLocked(deps: DeployDeps, req: SyncRequest): Promise<SyncChang
       if (have.desired !== desired) {
         step(def.name, spec.name, `desired ${have.desired} → ${desired}`, () => void setDesired(db, def.name, spec.name, desired, clock.now()));
       }
-      if (have.specHash !== specHash(spec)) {
+      // The deployed hash folds in the versions of the component's secrets (SPEC §7.3).
+      if (have.specHash !== deployHash(db, def.name, spec)) {
         step(def.name, spec.name, `the definition differs from the deployed spec (see mcp diff ${def.name}; mcp deploy applies it)`, () => {});
       }
     }

@@ -72,6 +72,40 @@ export function restartPolicyArgs(restart: string): string[] {
   return restart === "" ? [] : ["--restart", restart];
 }
 
+/** `--secret <name>,type=env,target=<VAR>` or `…,type=mount,target=<path>` per secret (runtime names; never a value). */
+export function secretArgs(secrets: ContainerSpec["secrets"]): string[] {
+  return (secrets ?? []).flatMap((r) => ["--secret", r.env !== undefined ? `${r.name},type=env,target=${r.env}` : `${r.name},type=mount,target=${r.file}`]);
+}
+
+/**
+ * The keys of SPEC §7.2, each only when the spec sets it (a spec without
+ * them gives the argv it always gave): `--entrypoint` in JSON form (`[]`
+ * clears the image's), `--init`, `--stop-signal`, `--stop-timeout` in whole
+ * seconds, `--memory`, `--cpus`, `--pids-limit`, `--read-only`, `--tmpfs`,
+ * `--cap-drop`, `--cap-add`, `--hostname`, `--workdir`, `--device`.
+ * (`after` orders starts and is no flag; labels are in labelArgs.)
+ */
+export function containerKeyArgs(spec: ContainerSpec): string[] {
+  const flag = (name: string, value: string | number | undefined) => (value === undefined ? [] : [name, String(value)]);
+  const on = (name: string, value: boolean | undefined) => (value === undefined ? [] : value ? [name] : [`${name}=false`]);
+  return [
+    ...(spec.entrypoint === undefined ? [] : ["--entrypoint", JSON.stringify(spec.entrypoint)]),
+    ...on("--init", spec.init),
+    ...flag("--stop-signal", spec.stopSignal),
+    ...flag("--stop-timeout", spec.stopTimeoutMs === undefined ? undefined : seconds(spec.stopTimeoutMs / 1000)),
+    ...flag("--memory", spec.memory),
+    ...flag("--cpus", spec.cpus),
+    ...flag("--pids-limit", spec.pidsLimit),
+    ...on("--read-only", spec.readOnly),
+    ...repeat("--tmpfs", spec.tmpfs ?? []),
+    ...repeat("--cap-drop", spec.capDrop ?? []),
+    ...repeat("--cap-add", spec.capAdd ?? []),
+    ...flag("--hostname", spec.hostname),
+    ...flag("--workdir", spec.workdir),
+    ...repeat("--device", spec.devices ?? []),
+  ];
+}
+
 /**
  * `podman run -d`: creates and starts a container from a spec.
  * `--pull never`: run never pulls behind mcp's back (pulls are explicit and
@@ -93,6 +127,8 @@ export function runArgs(spec: ContainerSpec): string[] {
     ...portArgs(spec.ports),
     ...volumeArgs(spec.volumes),
     ...envArgs(spec.env),
+    ...containerKeyArgs(spec),
+    ...secretArgs(spec.secrets),
     operand("image", spec.image),
     ...spec.cmd,
   ];
@@ -149,6 +185,26 @@ export function restartArgs(name: string, timeoutSec: number): string[] {
  */
 export function rmArgs(name: string, timeoutSec = 10): string[] {
   return ["rm", "-f", "-t", seconds(timeoutSec), operand("container name", name)];
+}
+
+/**
+ * `podman secret create`: the value comes on stdin, never in argv; labels
+ * name the service and secret it is. Podman 4.3 takes `-` only from a named
+ * pipe and has no `--replace`; the runner's stdin is an in-memory file
+ * (memfd), which podman reads by the path of its stdin, /proc/self/fd/0.
+ */
+export function secretCreateArgs(name: string, labels: Readonly<Record<string, string>>): string[] {
+  return ["secret", "create", ...labelArgs(labels), operand("secret name", name), "/proc/self/fd/0"];
+}
+
+/** `podman secret rm`. */
+export function secretRmArgs(name: string): string[] {
+  return ["secret", "rm", operand("secret name", name)];
+}
+
+/** `podman secret ls`, one JSON object per line (podman 4.3's `--format json` prints the word json). */
+export function secretLsArgs(): string[] {
+  return ["secret", "ls", "--format", "{{json .}}"];
 }
 
 /** `podman version` as JSON. */

@@ -7,7 +7,8 @@
  */
 import * as v from "valibot";
 import { McpError } from "../../lib/errors.ts";
-import type { ContainerDetails, ContainerState, ImageInfo, ObservedContainer, RuntimeEvent } from "../runtime/types.ts";
+import type { ContainerDetails, ContainerState, ImageDefaults, ImageInfo, ObservedContainer, RuntimeEvent } from "../runtime/types.ts";
+import { imageDefaultsOf, settingsOf } from "./_inspect-keys.ts";
 
 const strings = v.array(v.string());
 const labels = v.record(v.string(), v.string());
@@ -239,6 +240,9 @@ export function parseInspect(text: string): ContainerDetails | null {
   const c = parseOutput(Inspect, text, "container inspect")[0];
   if (!c) return null;
   const cmd = c.Config.Cmd ?? [];
+  // A secret given as env is in Config.Env in the clear: never passed on (and all env when a secret's use is unknown).
+  const { settings, secretEnv, unknownSecrets } = settingsOf(c, cmd);
+  const env = unknownSecrets ? [] : envOf(c).filter((e) => !secretEnv.has(e.slice(0, e.indexOf("="))));
   return {
     id: c.Id,
     name: c.Name,
@@ -255,8 +259,9 @@ export function parseInspect(text: string): ContainerDetails | null {
     ports: portsOf(c),
     volumes: volumesOf(c),
     cmd,
-    env: envOf(c),
+    env,
     imageEnv: [],
+    settings,
     health: c.State.Health?.Status ?? c.State.Healthcheck?.Status ?? "",
   };
 }
@@ -287,10 +292,11 @@ export function parseLogTarget(text: string): LogTarget | null {
   return { driver: c.HostConfig.LogConfig?.Type ?? "", path: c.HostConfig.LogConfig?.Path ?? "", state: mapState(c.State.Status) };
 }
 
-/** A local image and its own environment (Config.Env). */
+/** A local image, its own environment (Config.Env) and what else it gives its containers. */
 export interface ParsedImage {
   info: ImageInfo;
   env: string[];
+  defaults: ImageDefaults;
 }
 
 /**
@@ -301,7 +307,7 @@ export function parseImageInspect(text: string): ParsedImage | null {
   const img = parseOutput(ImageInspect, text, "image inspect")[0];
   if (!img) return null;
   const digest = img.Digest || (img.Id.startsWith("sha256:") ? img.Id : `sha256:${img.Id}`);
-  return { info: { id: img.Id, digest }, env: img.Config?.Env ?? [] };
+  return { info: { id: img.Id, digest }, env: img.Config?.Env ?? [], defaults: imageDefaultsOf(img) };
 }
 
 /** `podman version --format json` → the client version, e.g. "4.3.1". */

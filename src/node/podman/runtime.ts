@@ -21,6 +21,7 @@ import {
   versionArgs,
 } from "./args.ts";
 import { streamLog, type LogDeps } from "./_log-stream.ts";
+import { podmanSecrets } from "./_secrets.ts";
 import { parseEvent, parseImageInspect, parseInspect, parseLogTarget, parsePs, parseVersion, type LogTarget, type ParsedImage } from "./parse.ts";
 import { RunnerError, reasonOf, type Runner } from "./runner.ts";
 
@@ -112,6 +113,8 @@ export function createPodmanRuntime(opts: PodmanRuntimeOptions): ContainerRuntim
   }
 
   return {
+    ...podmanSecrets((argv, stdin) => runner.run(argv, { timeoutMs: callMs, ...(stdin ? { stdin } : {}) })),
+
     async version(): Promise<string> {
       try {
         return parseVersion((await call(versionArgs())).stdout);
@@ -162,7 +165,7 @@ export function createPodmanRuntime(opts: PodmanRuntimeOptions): ContainerRuntim
       if (!details) return null;
       // By id: the tag may have moved to another image since the container was made.
       const image = await readImage(details.imageId);
-      return { ...details, imageEnv: image?.env ?? [] };
+      return { ...details, imageEnv: image?.env ?? [], ...(image ? { imageDefaults: image.defaults } : {}) };
     },
 
     async run(spec: ContainerSpec): Promise<string> {

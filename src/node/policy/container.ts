@@ -1,7 +1,7 @@
 import { join, relative, resolve } from "node:path";
 import { McpError } from "../../lib/errors.ts";
 import type { ContainerSpec } from "../runtime/types.ts";
-import { parseVolume } from "../../servicedef/index.ts";
+import { parseDevice, parseVolume } from "../../servicedef/index.ts";
 import type { ProtectedPath } from "./layout.ts";
 import { isWithin, overlaps, resolveHostPath } from "./paths.ts";
 
@@ -55,12 +55,13 @@ function bindsOf(spec: { name: string; volumes: readonly string[] }): Bind[] {
  * srv root (a container may swap what it can write), lies inside the
  * service's own `<srvRoot>/<service>/` or a `[policy] host_paths` entry,
  * and never reaches the agent's own state (whatever the policy says); host
- * and shared-namespace network modes only with `host_network`. Throws
- * permission_denied naming the field and the policy key.
+ * and shared-namespace network modes only with `host_network`; host devices
+ * only those `devices` lists. Throws permission_denied naming the field and
+ * the policy key.
  */
 export function assertContainerAllowed(
   service: string,
-  spec: Pick<ContainerSpec, "volumes" | "network"> & { name: string },
+  spec: Pick<ContainerSpec, "volumes" | "network" | "devices"> & { name: string },
   o: { srvRoot: string; policy: ContainerPolicy; protectedPaths: readonly ProtectedPath[] },
 ): void {
   const where = (field: string) => `service ${service}, component ${spec.name}: ${field}`;
@@ -92,6 +93,24 @@ export function assertContainerAllowed(
   if (isHostMode(spec.network) && !o.policy.hostNetwork) {
     throw refuse(where("network"), `network mode ${JSON.stringify(spec.network)}`, "host_network", "use a podman network (e.g. network = \"mcpnet\") or none");
   }
+  assertDevicesAllowed(spec.devices ?? [], o.policy.devices, where);
+}
+
+/**
+ * Every host device a component names is one `[policy] devices` lists
+ * (SPEC §7.1), compared where both lead (a symlink to an allowed device is
+ * that device; a symlink the admin listed allows what it points to).
+ */
+function assertDevicesAllowed(devices: readonly string[], allowed: readonly string[], where: (field: string) => string): void {
+  const real = new Set(allowed.map((d) => resolveHostPath(d)));
+  devices.forEach((text, i) => {
+    const d = parseDevice(text);
+    if (typeof d === "string") throw new McpError("invalid_argument", `${where(`devices[${i}]`)}: ${d}`, "fix the definition");
+    const host = resolveHostPath(d.host);
+    if (real.has(host)) return;
+    const shown = host === d.host ? d.host : `${d.host} (resolves to ${host})`;
+    throw refuse(where(`devices[${i}]`), `the host device ${shown}`, "devices", allowed.length ? `allowed devices: ${allowed.join(", ")}` : "no device is allowed on this node");
+  });
 }
 
 /**

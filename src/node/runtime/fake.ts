@@ -13,6 +13,7 @@ import {
   EXIT_CMD, makeImage, mergeEnv, randomHex,
   type FakeContainer, type FakeDump, type FakeImage, type FakeRuntimeOptions, type ImageBehaviour, type ProbeBehaviour,
 } from "./_fake-types.ts";
+import { FakeSecrets, settingsOfSpec } from "./_fake-secrets.ts";
 
 export type { FakeContainer, FakeContainerDump, FakeDump, FakeImage, FakeRuntimeOptions, ImageBehaviour, ProbeBehaviour } from "./_fake-types.ts";
 
@@ -126,18 +127,17 @@ export class FakeRuntime implements ContainerRuntime {
     const imageEnv = [...(this.imagesById.get(c.imageId)?.env ?? [])];
     const { spec } = c;
     return {
-      ...this.observe(c),
-      network: spec.network,
-      user: spec.user,
-      restart: spec.restart,
-      ports: [...spec.ports],
-      volumes: [...spec.volumes],
-      cmd: [...spec.cmd],
-      env: mergeEnv(imageEnv, spec.env),
-      imageEnv,
-      health: "",
+      ...this.observe(c), network: spec.network, user: spec.user, restart: spec.restart,
+      ports: [...spec.ports], volumes: [...spec.volumes], cmd: [...spec.cmd],
+      env: mergeEnv(imageEnv, spec.env), imageEnv, health: "", settings: settingsOfSpec(spec),
     };
   }
+
+  /** Secrets (SPEC §7.3) as podman 4.3 keeps them; `secretStore.valueOf` shows a value to tests. */
+  readonly secretStore = new FakeSecrets();
+  createSecret = async (name: string, value: Uint8Array, labels: Record<string, string>) => (this.injected("createSecret"), this.secretStore.create(name, value, labels));
+  removeSecret = async (name: string) => (this.injected("removeSecret"), this.secretStore.remove(name));
+  listSecrets = async () => (this.injected("listSecrets"), this.secretStore.list());
 
   /** Creates and starts (see setImageBehaviour); already_exists on a taken name, failed_precondition without the image. */
   async run(spec: ContainerSpec): Promise<string> {
@@ -147,6 +147,7 @@ export class FakeRuntime implements ContainerRuntime {
     }
     const img = this.findImage(spec.image);
     if (!img) throw new McpError("failed_precondition", `image ${spec.image} is not present on this node`, "pull it first");
+    this.secretStore.assertPresent(spec.secrets);
     const c: FakeContainer = { id: randomHex(32), spec: structuredClone(spec), imageId: img.id, state: "created", startedAt: 0, exitCode: 0, log: [] };
     this.containers.set(spec.name, c);
     this.emit(c, "create");

@@ -1,4 +1,4 @@
-import type { ContainerDetails, ContainerSpec, ImageInfo, ObservedContainer, RuntimeEvent } from "./types.ts";
+import type { ContainerDetails, ContainerSpec, ImageInfo, ObservedContainer, RuntimeEvent, SecretEntry } from "./types.ts";
 
 /** Options of a pull. */
 export interface PullOptions {
@@ -79,4 +79,23 @@ export interface ContainerRuntime {
    * list again afterwards since events may have been missed.
    */
   watch(onEvent: (e: RuntimeEvent) => void, signal: AbortSignal): Promise<void>;
+
+  /**
+   * Creates a secret (SPEC §7.3) from value, which reaches the runtime on a
+   * pipe (never an argument, the environment or a log), with labels. Fails
+   * `already_exists` when the name is taken (remove it first: podman 4.3
+   * cannot replace), `failed_precondition` when refused (podman takes 1 to
+   * 511999 bytes).
+   */
+  createSecret(name: string, value: Uint8Array, labels: Record<string, string>): Promise<void>;
+
+  /**
+   * Removes a secret. Idempotent: false when there was none. Containers
+   * already using it keep running; with podman 4.3 they cannot be started
+   * again, nor exec'd into when they take it as env, until it exists again.
+   */
+  removeSecret(name: string): Promise<boolean>;
+
+  /** Every secret of the runtime: names and ids, never values. */
+  listSecrets(): Promise<SecretEntry[]>;
 }

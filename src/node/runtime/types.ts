@@ -4,7 +4,7 @@
  * and observed states) is src/model/, re-exported here for the node's code.
  */
 import type { ComponentSpec } from "../../model/index.ts";
-export type { ComponentSpec, DesiredState, HealthSpec, ObservedState, ServiceDef } from "../../model/index.ts";
+export type { ComponentSpec, DesiredState, HealthSpec, ObservedState, SecretRef, ServiceDef } from "../../model/index.ts";
 export { DESIRED_STATES, OBSERVED_STATES } from "../../model/index.ts";
 
 /** What to create: a component's spec (without its deploy-time health gate), named as its container, with labels. */
@@ -31,10 +31,39 @@ export interface ObservedContainer {
   exitCode: number;
 }
 
+/**
+ * The keys of SPEC §7.2 a container was created with, as the runtime reports
+ * them with its own defaults left out (absent = the runtime's default);
+ * entrypoint, workdir and stopSignal always (the image's defaults are in
+ * ImageDefaults). Secrets by the runtime's names; one with neither env nor
+ * file is used in a way the runtime does not tell.
+ */
+export type ContainerSettings = Pick<ComponentSpec,
+  "entrypoint" | "init" | "stopSignal" | "stopTimeoutMs" | "memory" | "cpus" | "pidsLimit" | "readOnly" | "tmpfs" | "capDrop" | "capAdd" | "hostname"
+  | "workdir" | "devices" | "secrets">;
+
+/** What an image gives its containers unless told otherwise. */
+export interface ImageDefaults {
+  entrypoint: string[];
+  workdir: string;
+  stopSignal: string;
+  labels: Record<string, string>;
+}
+
+/** A secret as the runtime lists it: never its value. */
+export interface SecretEntry {
+  id: string;
+  name: string;
+}
+
 /** Details of one container from inspect: enough to recreate it (the fields a component's spec sets). */
 export interface ContainerDetails extends ObservedContainer, Pick<ComponentSpec, "network" | "user" | "restart" | "ports" | "volumes" | "cmd" | "env"> {
   /** The image's own environment, so adopt can keep only what differs. */
   imageEnv: string[];
+  /** The §7.2 keys and secrets (absent from runtimes that do not report them). Env values of secrets are never in `env`. */
+  settings?: ContainerSettings;
+  /** The image's defaults, so adopt can keep only what differs; absent when the image is gone. */
+  imageDefaults?: ImageDefaults;
   /** Health status when the container has a podman healthcheck: "healthy", "unhealthy", "starting", "". */
   health: string;
 }

@@ -6,3 +6,4 @@ export * from "./tokens.ts";
 export * from "./backup.ts";
 export { integrityCheck, vacuumInto } from "./sqlite-files.ts";
 export * from "./audit.ts";
+export * from "./secrets.ts";

@@ -93,4 +93,22 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE components ADD COLUMN health TEXT NOT NULL DEFAULT '';
   ALTER TABLE components ADD COLUMN unverified INTEGER NOT NULL DEFAULT 0;
   `,
+  // 6: secrets of services (SPEC §7.3): the value lives in podman only; here
+  // its facts, the version that changes with the value (random, so it tells
+  // nothing about the value), and a keyed hash (HMAC-SHA256 with a random
+  // per-secret key) that tells a `secret set` of the same value again.
+  `
+  CREATE TABLE secrets (
+    service      TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    podman_name  TEXT NOT NULL UNIQUE,
+    size         INTEGER NOT NULL,
+    version      TEXT NOT NULL,
+    mac_key      TEXT NOT NULL,
+    mac          TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    PRIMARY KEY (service, name)
+  );
+  `,
 ];

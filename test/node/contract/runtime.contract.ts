@@ -8,6 +8,7 @@ import { McpError, type ErrorCode } from "../../../src/lib/errors.ts";
 import type { ContainerRuntime } from "../../../src/node/runtime/port.ts";
 import type { ContainerSpec, ObservedContainer, RuntimeEvent } from "../../../src/node/runtime/types.ts";
 import { freePort, SLEEP_CMD, waitFor } from "../../support/image.ts";
+import { registerKeyContract } from "./keys.contract.ts";
 
 /** What an implementation under test provides. */
 export interface RuntimeContractSetup {
@@ -81,6 +82,9 @@ export function describeRuntimeContract(label: string, setup: () => Promise<Runt
     afterAll(async () => {
       await ctx?.cleanup();
     });
+
+    // The §7.2 keys and secrets (SPEC §7.2, §7.3).
+    registerKeyContract(() => ctx);
 
     test("version answers", async () => {
       expect(await rt.version()).toMatch(/\S/);

@@ -152,7 +152,9 @@ describe("parseImageInspect (real podman output)", () => {
   });
 
   test("without a Digest the id stands in, prefixed sha256:", () => {
-    expect(parseImageInspect(JSON.stringify([{ Id: "abc", Config: null }]))).toEqual({ info: { id: "abc", digest: "sha256:abc" }, env: [] });
+    expect(parseImageInspect(JSON.stringify([{ Id: "abc", Config: null }]))).toEqual({
+      info: { id: "abc", digest: "sha256:abc" }, env: [], defaults: { entrypoint: [], workdir: "/", stopSignal: "SIGTERM", labels: {} },
+    });
     expect(parseImageInspect(JSON.stringify([{ Id: "sha256:abc", Digest: "" }]))?.info.digest).toBe("sha256:abc");
   });
 
