@@ -8,8 +8,9 @@
 # Idempotent. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
+# catatonit is the init process podman runs for --init (a component's init = true; Debian's podman only recommends it).
 need=()
-for pkg in podman runc uidmap slirp4netns zstd busybox-static docker-registry systemd nix-bin openssl mmdebstrap; do
+for pkg in podman runc uidmap slirp4netns zstd busybox-static docker-registry systemd nix-bin openssl mmdebstrap catatonit; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 

@@ -8,6 +8,8 @@ export interface CliIO {
   err(text: string): void;
   /** Reads all of standard input. */
   readStdin(): Promise<string>;
+  /** Reads all of standard input as bytes, exactly (a secret's value); absent: readStdin's text. */
+  readStdinBytes?(): Promise<Uint8Array>;
   /** stderr is a terminal (progress is shown there). */
   errIsTTY: boolean;
   /** stdin is a terminal (someone can answer a question). */

@@ -19,6 +19,6 @@ export { writeFileAtomic } from "../config/index.ts";
 export { diffComponent, diffService, type SpecChange } from "./diff.ts";
 export { componentOrder, findCycle, orderByAfter, serviceOrder } from "./order.ts";
 export {
-  canonicalCapability, canonicalSignal, CAPABILITIES, memoryBytes, parseDevice, SECRET_NAME, SECRET_NAME_TEXT, secretNameProblem,
+  canonicalCapability, canonicalSignal, CAPABILITIES, MAX_SECRET_BYTES, memoryBytes, parseDevice, SECRET_NAME, SECRET_NAME_TEXT, secretNameProblem,
   type DeviceMapping,
 } from "./keys.ts";

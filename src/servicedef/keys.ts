@@ -134,6 +134,9 @@ export function labelKeyProblem(key: string): string | null {
 export const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const SECRET_NAME_TEXT = "letters, digits, _ and -, 1-64 characters, starting with a letter or digit";
 
+/** The largest secret value podman 4.3 takes (it takes 1 to 511999 bytes). */
+export const MAX_SECRET_BYTES = 511_999;
+
 /** Checks a secret's name; the message shows it escaped and cut short. */
 export function secretNameProblem(name: string): string | null {
   return SECRET_NAME.test(name) ? null : `${JSON.stringify(name.slice(0, 64))} is not a secret name (${SECRET_NAME_TEXT})`;

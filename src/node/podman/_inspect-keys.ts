@@ -143,6 +143,8 @@ export function settingsOf(raw: unknown, cmd: readonly string[]): { settings: Co
     ? H.Devices!.map((d) => `${d.PathOnHost}${d.PathInContainer !== d.PathOnHost || d.CgroupPermissions ? `:${d.PathInContainer}` : ""}${d.CgroupPermissions ? `:${d.CgroupPermissions}` : ""}`)
     : flags("--device");
   if (devices.length) s.devices = devices;
+  // Config.Secrets lists mount secrets only (podman 4.3 shows env secrets nowhere but in the create command):
+  // a container made through podman's API with an env secret is indistinguishable from one with that env.
   const used = c.Config.Secrets ?? [];
   const refs = flags("--secret").map(secretOf);
   let unknownSecrets = false;

@@ -4,5 +4,5 @@
  * their facts and versions in the registry; what a deploy needs of them.
  */
 export { podmanSecretName, runtimeSecrets, SECRET_LABEL_NAME, SECRET_LABEL_SERVICE } from "./naming.ts";
-export { assertSecretName, listSecrets, MAX_SECRET_BYTES, removeSecret, setSecret, type SecretDeps, type SecretFacts } from "./secrets.ts";
+export { assertSecretName, listSecrets, removeSecret, setSecret, type SecretDeps, type SecretFacts } from "./secrets.ts";
 export { assertSecretsReady, deployHash } from "./deploy.ts";

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { McpError } from "../../lib/errors.ts";
 import type { ContainerRuntime } from "../runtime/port.ts";
-import { secretNameProblem } from "../../servicedef/index.ts";
+import { MAX_SECRET_BYTES, secretNameProblem } from "../../servicedef/index.ts";
 import { deleteSecret, getSecret, listSecretRecords, putSecret, type Db, type EventRecord, type SecretRecord } from "../store/index.ts";
 import { podmanSecretName, SECRET_LABEL_NAME, SECRET_LABEL_SERVICE } from "./naming.ts";
 
@@ -26,9 +26,6 @@ export interface SecretFacts {
   updatedAt: number;
   version: string;
 }
-
-/** podman 4.3 takes 1 to 511999 bytes. */
-export const MAX_SECRET_BYTES = 511_999;
 
 const facts = (r: SecretRecord): SecretFacts => ({ service: r.service, name: r.name, size: r.size, createdAt: r.createdAt, updatedAt: r.updatedAt, version: r.version });
 

@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { adoptService, createLocks, deployService, type DeployDeps } from "../../../src/node/deploy/index.ts";
-import { isMcpError, type McpError } from "../../../src/lib/errors.ts";
+import { isMcpError, McpError } from "../../../src/lib/errors.ts";
 import { createJournal } from "../../../src/node/monitor/index.ts";
 import { silentLogger } from "../../../src/lib/log.ts";
 import { FakeRuntime, type ComponentSpec, type ServiceDef } from "../../../src/node/runtime/index.ts";
@@ -115,6 +115,18 @@ describe("set, ls, rm", () => {
     expect(listSecrets(deps, "app")).toEqual([]);
     const e = await failure(removeSecret(deps, { service: "app", name: "pw" }));
     expect(e.code).toBe("not_found");
+  });
+
+  test("a create that fails after the old secret was removed: deploys say podman lost it; the next set of the same value makes it again", async () => {
+    const { runtime, deps } = setup();
+    await setSecret(deps, { service: "app", name: "pw", value: bytes(VALUE) });
+    runtime.failNext("createSecret", new McpError("unavailable", "podman does not answer", ""));
+    expect((await failure(setSecret(deps, { service: "app", name: "pw", value: bytes(VALUE2) }))).code).toBe("unavailable");
+    expect(runtime.secretStore.valueOf("mcp.app.pw")).toBeUndefined();
+    const e = await failure(deploy(deps, svc(comp({ secrets: [{ name: "pw", env: "PW" }] }))));
+    expect(e.message).toBe("service app, component api: secrets[0]: secret pw does not exist on node rift (podman lost it); nothing was changed");
+    await setSecret(deps, { service: "app", name: "pw", value: bytes(VALUE2) });
+    expect(decode(runtime.secretStore.valueOf("mcp.app.pw"))).toBe(VALUE2);
   });
 
   test("hostile names, empty and oversized values are invalid_argument and change nothing", async () => {
