@@ -77,9 +77,15 @@ describe.skipIf(!podman.ok)("e2e: deploy --all and merged logs over two agents",
     const t = await fleet.cli(["deploy", "--all"]);
     expect(t.code).toBe(1);
     expect(t.stdout).toMatch(/^SERVICE\s+NODE\s+RESULT\s+TIME\s+DETAIL\n/);
-    expect(t.stdout).toMatch(new RegExp(`^${n("db")}\\s+alpha\\s+unchanged\\s+\\d`, "m"));
+    // Up to date in its node's registry and live view: not even sent.
+    expect(t.stdout).toMatch(new RegExp(`^${n("db")}\\s+alpha\\s+unchanged\\s+-\\s+up to date on its node \\(not sent\\)$`, "m"));
+    // The bad one is sent again (its node shows it stopped) and fails again.
+    expect(t.stdout).toMatch(new RegExp(`^${n("bad")}\\s+beta\\s+(failed|rolled back)\\s+\\d`, "m"));
     expect(t.stdout).toMatch(new RegExp(`^${n("dep2")}\\s+beta\\s+skipped\\s+-\\s+after ${n("dep")}, skipped because ${n("bad")} failed$`, "m"));
     expect(t.stderr).toContain(`inactive, not deployed: ${n("off")}`);
+    // --check-images sends them all: each node compares the image itself, and still changes nothing.
+    const checked = JSON.parse((await fleet.cli(["deploy", "--all", "--check-images", "--json"])).stdout) as { services: { service: string; result: string; sent: boolean }[] };
+    expect(checked.services.find((s) => s.service === n("api"))).toMatchObject({ result: "unchanged", sent: true });
     // Unchanged: the containers are the same ones.
     expect((await fleet.inspect("beta", `${n("api")}-app`))!.id).toBe(api.id);
   }, 180_000);

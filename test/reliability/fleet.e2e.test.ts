@@ -71,6 +71,23 @@ describe.skipIf(!podman.ok)("reliability: deploy --all and logs with a node down
       expect(logs.stdout).toMatch(new RegExp(`^${n("free")}/app\\s+\\| up\\n$`));
       expect(logs.stderr).toContain(`node beta is unreachable`);
       expect(logs.stderr).toContain(`(logs of ${n("on-beta")})`);
+      // Following: the node that is down is said at once, while alpha's log goes on being followed.
+      const follow = Bun.spawn([...mcpArgv("source"), "logs", n("free"), n("on-beta"), "-f", "--config", fleet.alpha.cliConfig], { stdout: "pipe", stderr: "pipe" });
+      let out = "";
+      let err = "";
+      void (async () => {
+        for await (const c of follow.stdout) out += new TextDecoder().decode(c);
+      })();
+      void (async () => {
+        for await (const c of follow.stderr) err += new TextDecoder().decode(c);
+      })();
+      try {
+        await waitFor(() => err.includes("node beta is unreachable") && out.includes("| up"), "beta's error while alpha is followed", 20_000);
+        expect(follow.exitCode).toBeNull();
+      } finally {
+        follow.kill("SIGINT");
+        await follow.exited;
+      }
     } finally {
       await fleet.beta.restart();
     }

@@ -100,4 +100,14 @@ describe.skipIf(!podman.ok)("security: deploy --all and merged logs", () => {
     expect(logs.stderr).toContain(`logs of ${n("b")}`);
     expect(logs.stderr).toContain('token "ci" is scoped to services');
   }, 90_000);
+
+  test("a viewer, once services are up to date: those are not sent (unchanged), the others still refused; nothing changes", async () => {
+    const before = await fingerprint(agent);
+    const r = await viewer.cli(["deploy", "--all", "--json"]);
+    expect(r.code).toBe(1);
+    const by = Object.fromEntries((JSON.parse(r.stdout) as { services: { service: string; result: string; sent: boolean }[] }).services.map((s) => [s.service, s]));
+    expect(by[n("a")]).toMatchObject({ result: "unchanged", sent: false });
+    expect(by[n("b")]).toMatchObject({ result: "refused", sent: true });
+    expect(await fingerprint(agent)).toBe(before);
+  }, 60_000);
 });

@@ -16,6 +16,7 @@ export default (io: CliIO) =>
       force: { type: "boolean", description: "redeploy even when the running container already matches" },
       "dry-run": { type: "boolean", description: "print what would change (as mcp diff; with --all: the plan) and change nothing" },
       parallel: { type: "string", description: `with --all: services deploying at once on one node (default ${DEFAULT_PARALLEL})`, valueHint: "N" },
+      "check-images": { type: "boolean", description: "with --all: send services their node shows up to date too (it pulls and compares images)" },
       ...waitArg,
       ...jsonArg,
       ...commonArgs,
@@ -26,7 +27,7 @@ export default (io: CliIO) =>
         const parallel = args.parallel === undefined ? DEFAULT_PARALLEL : Number(args.parallel);
         if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new McpError("invalid_argument", `--parallel: "${args.parallel}" is not a whole number from 1 to 64`, "for example: --parallel 2");
         const cfg = await loadConfig(io, args.config);
-        return deployAll(io, cfg, { dryRun: !!args["dry-run"], force: !!args.force, lockWaitMs: lockWaitFrom(args.wait), json: !!args.json, parallel });
+        return deployAll(io, cfg, { dryRun: !!args["dry-run"], force: !!args.force, lockWaitMs: lockWaitFrom(args.wait), json: !!args.json, parallel, checkImages: !!args["check-images"] });
       }
       if (!args.target) throw new McpError("invalid_argument", "name the service to deploy, or --all", "mcp deploy <service>[/<component>], or mcp deploy --all");
       const target = parseTarget(args.target);

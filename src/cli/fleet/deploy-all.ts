@@ -10,7 +10,7 @@ import type { CliIO } from "../../lib/io.ts";
 import { note, warn } from "../../lib/output.ts";
 import type { ServiceDef } from "../../model/index.ts";
 import type { AgentClient, LiveReport, ServicesReport } from "../../rpc/index.ts";
-import { readServiceDefs, serviceDefPath } from "../../servicedef/index.ts";
+import { isFloatingImage, readServiceDefs, serviceDefPath } from "../../servicedef/index.ts";
 import { EXIT } from "../boundary.ts";
 import { connect } from "../context.ts";
 import { reportNodeFailures, showProgress } from "../report.ts";
@@ -27,6 +27,8 @@ export interface DeployAllOptions {
   json: boolean;
   /** Services deploying at once on one node. */
   parallel: number;
+  /** Send every service, even those its node shows up to date (so each node compares images, pulling them). */
+  checkImages: boolean;
 }
 
 /** Services deploying at once on one node unless --parallel says otherwise. */
@@ -67,13 +69,15 @@ export async function deployAll(io: CliIO, cfg: CliConfig, o: DeployAllOptions):
       perNode: o.parallel,
       ...progress,
       deploy: async (s) => {
-        let client: AgentClient;
+        let view: NodeView;
         try {
-          client = await fleet.ready(s.node);
+          view = await fleet.view(s.node);
         } catch (err) {
           return outcomeOf(err);
         }
-        return deployOne(io, client, byName.get(s.name)!, o);
+        const def = byName.get(s.name)!;
+        if (!o.force && !o.checkImages && isUpToDate(def, view)) return { result: "unchanged", detail: "up to date on its node (not sent)", sent: false };
+        return deployOne(io, view.client, def, o);
       },
     });
     printFleetRuns(io, plan, runs, o.json);
@@ -84,29 +88,51 @@ export async function deployAll(io: CliIO, cfg: CliConfig, o: DeployAllOptions):
   }
 }
 
-/** One client per node, and the node's first answer (its live view), asked once: a node that is down fails fast, and the same way for each service. */
+/** What a node answered first: its registry and live view (from memory, no podman call). */
+interface NodeView {
+  client: AgentClient;
+  services: ServicesReport;
+  live: LiveReport;
+}
+
+/**
+ * One client per node and its view, asked once for every node at the start
+ * (in parallel): a node that is down fails fast, and the same way for each
+ * of its services.
+ */
 function openNodes(cfg: CliConfig, nodes: Map<string, ReturnType<typeof findNode>>) {
-  const clients = new Map<string, AgentClient>();
-  const first = new Map<string, Promise<{ client: AgentClient; live: LiveReport }>>();
-  const ready = (node: string) => {
-    let p = first.get(node);
-    if (!p) {
-      p = (async () => {
-        const client = connect(cfg, nodes.get(node)!);
-        clients.set(node, client);
-        return { client, live: await client.liveCheck() };
-      })();
-      first.set(node, p);
-    }
-    return p;
-  };
+  const clients: AgentClient[] = [];
+  const views = new Map<string, Promise<NodeView>>();
+  for (const [name, node] of nodes) {
+    const view = (async () => {
+      const client = connect(cfg, node);
+      clients.push(client);
+      const [services, live] = await Promise.all([client.listServices(), client.liveCheck()]);
+      return { client, services, live };
+    })();
+    // Awaited by the node's services; one whose services were all skipped must not leave a rejection unhandled.
+    view.catch(() => {});
+    views.set(name, view);
+  }
   return {
-    ready: async (node: string) => (await ready(node)).client,
-    live: async (node: string) => (await ready(node)).live,
+    view: (node: string) => views.get(node)!,
     close: () => {
-      for (const c of clients.values()) c.close();
+      for (const c of clients) c.close();
     },
   };
+}
+
+/**
+ * The node's registry and live view say a deploy would change nothing: the
+ * spec hash of every component is the deployed one (secrets' versions are in
+ * the agent's hash, so a service with secrets never matches here and is
+ * always sent), it runs, is desired running and verified. A floating image
+ * (`latest`, no tag) is always sent: its node pulls and compares digests.
+ */
+function isUpToDate(def: ServiceDef, view: NodeView): boolean {
+  if (def.components.some((c) => isFloatingImage(c.image))) return false;
+  const rec = view.services.services.find((x) => x.name === def.name);
+  return previewService(def, rec, view.live.components.filter((c) => c.service === def.name), false).change === "none";
 }
 
 /** Deploys one service; an error of the call is its outcome (refused: the token may not; failed: anything else). */
@@ -139,8 +165,7 @@ async function preview(io: CliIO, plan: FleetPlan, defs: Map<string, ServiceDef>
   type Answer = { services: ServicesReport; live: LiveReport } | McpError;
   const answers = new Map(await Promise.all(nodes.map(async (n): Promise<[string, Answer]> => {
     try {
-      const [services, live] = await Promise.all([fleet.ready(n).then((c) => c.listServices()), fleet.live(n)]);
-      return [n, { services, live }];
+      return [n, await fleet.view(n)];
     } catch (err) {
       return [n, isMcpError(err) ? err : new McpError("internal", messageOf(err))];
     }

@@ -100,9 +100,12 @@ export async function showLogs(io: CliIO, cfg: CliConfig, o: LogsOptions): Promi
           (l) => take({ source: `${t.def.name}/${l.component}`, data: l.data, time: l.time ?? 0 }));
       } catch (err) {
         const e = isMcpError(err) ? err : new McpError("internal", messageOf(err));
-        // Said once every target ended (the others go on), naming the node once and the target.
+        // Naming the node once and the target; the others go on.
         const message = e.message.startsWith("node ") ? `${e.message} (logs of ${name})` : `node ${t.def.node}: logs of ${name}: ${e.message}`;
-        answers.push({ node: t.def.node, ok: false, error: new McpError(e.code, message, e.hint) });
+        const failed: NodeAnswer<null> = { node: t.def.node, ok: false, error: new McpError(e.code, message, e.hint) };
+        answers.push(failed);
+        // While following, the others may never end: said at once.
+        if (o.follow) reportNodeFailures(io, [failed]);
       }
     }));
   } finally {
@@ -110,7 +113,9 @@ export async function showLogs(io: CliIO, cfg: CliConfig, o: LogsOptions): Promi
     else buffer?.end();
     for (const c of clients.values()) c.close();
   }
-  return answers.length === 0 ? EXIT.ok : reportNodeFailures(io, answers);
+  if (answers.length === 0) return EXIT.ok;
+  // Without follow, said after the lines; either way the exit status is the worst error's.
+  return o.follow ? reportNodeFailures({ ...io, err: () => {} }, answers) : reportNodeFailures(io, answers);
 }
 
 /** The reorder buffer with its timer: lines leave REORDER_WINDOW_MS after they arrive, in time order. */

@@ -25,13 +25,14 @@ export function printFleetRuns(io: CliIO, plan: FleetPlan, runs: ServiceRun[], j
     printJson(io, {
       services: runs.map((r) => ({
         service: r.service, node: r.node, step: r.step, after: r.after, result: r.result, ms: Math.round(r.ms), detail: r.detail,
+        sent: r.result !== "skipped" && r.sent !== false,
         components: r.components ?? [], warnings: r.warnings ?? [],
       })),
       inactive: plan.inactive,
     });
     return;
   }
-  const rows = runs.map((r) => [r.service, r.node, paint(io, r.result), r.result === "skipped" ? "-" : formatTook(r.ms), r.detail]);
+  const rows = runs.map((r) => [r.service, r.node, paint(io, r.result), r.result === "skipped" || r.sent === false ? "-" : formatTook(r.ms), r.detail]);
   io.out(renderTable(["SERVICE", "NODE", "RESULT", "TIME", "DETAIL"], rows, io.color));
   if (plan.inactive.length > 0) note(io, `inactive, not deployed: ${plan.inactive.join(", ")}`);
 }

@@ -17,6 +17,8 @@ export interface ServiceOutcome {
   /** The deploy's per-component results, when the agent answered. */
   components?: { component: string; status: string; message: string; version: string }[];
   warnings?: string[];
+  /** false: decided without a call to the node (it showed the service up to date). */
+  sent?: boolean;
 }
 
 /** One row of the summary. */
