@@ -136,6 +136,11 @@ describe.skipIf(!podman.ok)("e2e: deploy --all and merged logs over two agents",
     for (let i = 1; i < ups.length; i++) expect(ups[i]! + 0.03).toBeGreaterThanOrEqual(ups[i - 1]!);
     const switches = got.filter((m, i) => i > 0 && m[2] !== got[i - 1]![2]).length;
     expect(switches).toBeGreaterThanOrEqual(4);
+    // A service named whole covers its component named alone; a target named twice counts once.
+    const dup = await fleet.cli(["logs", a, `${a}/app`, b, b, "-n", "3"]);
+    expect(dup.code).toBe(0);
+    expect(lines(dup.stdout).filter((m) => m[2] === "A")).toHaveLength(3);
+    expect(lines(dup.stdout).filter((m) => m[2] === "B")).toHaveLength(3);
     // --since keeps only later lines.
     const since = await fleet.cli(["logs", a, b, "--since", "1s"]);
     expect(lines(since.stdout).length).toBeLessThan(got.length);
