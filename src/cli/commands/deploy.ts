@@ -30,6 +30,7 @@ export default (io: CliIO) =>
         return deployAll(io, cfg, { dryRun: !!args["dry-run"], force: !!args.force, lockWaitMs: lockWaitFrom(args.wait), json: !!args.json, parallel, checkImages: !!args["check-images"] });
       }
       if (!args.target) throw new McpError("invalid_argument", "name the service to deploy, or --all", "mcp deploy <service>[/<component>], or mcp deploy --all");
+      if (args.parallel !== undefined || args["check-images"]) throw new McpError("invalid_argument", "--parallel and --check-images go with --all", "mcp deploy --all --parallel 2");
       const target = parseTarget(args.target);
       const lockWaitMs = lockWaitFrom(args.wait);
       const cfg = await loadConfig(io, args.config);
