@@ -66,7 +66,7 @@ file = "/run/secrets/db_password"
     recordOutput("secrets-cli", outputs.join("\n"));
     await agent?.stop();
     await removeContainers(svc, P);
-    await $`${P} secret rm mcp.${svc}.db_password`.nothrow().quiet();
+    for (const name of ["db_password", "tty_pw", "tty_other"]) await $`${P} secret rm mcp.${svc}.${name}`.nothrow().quiet();
   });
 
   test("a deploy naming a secret that was never set fails before anything is created, saying what to do", async () => {

@@ -54,7 +54,8 @@ describe.skipIf(!podman.ok)("security: secrets and component keys", () => {
   afterAll(async () => {
     recordOutput("security-secrets-cli", outputs.join("\n"));
     await agent?.stop();
-    await $`podman rm -f -t 0 ${app}-web ${other}-web`.nothrow().quiet();
+    // One name per call: podman 4.3's rm -f removes nothing when one of several names is missing.
+    for (const c of [`${app}-web`, `${other}-web`]) await $`podman rm -f -t 0 ${c}`.nothrow().quiet();
     await $`podman secret rm mcp.${app}.pw mcp.${other}.pw`.nothrow().quiet();
   });
 
