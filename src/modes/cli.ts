@@ -110,6 +110,7 @@ export function createRoot(io: CliIO) {
       push: () => import("../cli/commands/push.ts").then((m) => m.default(io)),
       pull: () => import("../cli/commands/pull.ts").then((m) => m.default(io)),
       adopt: () => import("../cli/commands/adopt.ts").then((m) => m.default(io)),
+      import: () => import("../cli/commands/import.ts").then((m) => m.default(io)),
       service: () => import("../cli/commands/service/index.ts").then((m) => m.default(io)),
       secret: () => import("../cli/commands/secret/index.ts").then((m) => m.default(io)),
       login: () => import("../cli/commands/login.ts").then((m) => m.default(io)),

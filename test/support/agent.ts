@@ -33,7 +33,8 @@ export interface TestAgent {
 
 /** Sets `key = value` in a [section] of a TOML text: replaces the key's line if the section has one, else adds it under the header. */
 export function setTomlKey(text: string, section: string, key: string, value: string): string {
-  const header = new RegExp(`^\\[${section}\\]\\n`, "m");
+  // The header may carry a comment (`[policy]   # …`).
+  const header = new RegExp(`^\\[${section}\\][ \\t]*(#[^\\n]*)?\\n`, "m");
   const m = header.exec(text);
   if (!m) return `${text}\n[${section}]\n${key} = ${value}\n`;
   const start = m.index + m[0].length;

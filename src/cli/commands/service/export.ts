@@ -7,6 +7,7 @@ import { commonArgs, loadConfig, nodeArg, serviceArg } from "../../context.ts";
 import type { CliIO } from "../../../lib/io.ts";
 import { note } from "../../../lib/output.ts";
 import { deployedDefinition } from "./_registry.ts";
+import { exportKube } from "./_kube.ts";
 
 export default (io: CliIO) =>
   defineCommand({
@@ -15,11 +16,18 @@ export default (io: CliIO) =>
       ...serviceArg,
       output: { type: "string", alias: "o", description: "where to write (default: <services.dir>/<service>.toml)", valueHint: "file" },
       force: { type: "boolean", description: "overwrite an existing file" },
+      format: { type: "string", description: "toml (a definition file, the default) or kube (Kubernetes YAML on stdout, or to -o)", valueHint: "toml|kube" },
+      "kube-kind": { type: "string", description: "with --format kube: pod (the default) or deployment", valueHint: "pod|deployment" },
       ...nodeArg,
       ...commonArgs,
     },
     async run({ args }) {
       const cfg = await loadConfig(io, args.config);
+      if (args.format !== undefined && args.format !== "toml" && args.format !== "kube") {
+        throw new McpError("invalid_argument", `--format: ${JSON.stringify(args.format.slice(0, 40))} is not toml or kube`, "write --format kube for Kubernetes YAML, or leave it out for a definition file");
+      }
+      if (args.format === "kube") return exportKube(io, cfg, args);
+      if (args["kube-kind"] !== undefined) throw new McpError("invalid_argument", "--kube-kind goes with --format kube", "add --format kube, or leave --kube-kind out");
       const path = args.output ? resolve(io.cwd, args.output) : serviceDefPath(cfg.services.dir, args.service);
       // Refused before anything is asked: the file stays as it is.
       if (existsSync(path) && !args.force) {
