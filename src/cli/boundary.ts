@@ -69,7 +69,9 @@ async function resolveCommand(
  */
 export async function runCli(root: AnyCommand, rawArgs: string[], io: CliIO): Promise<number> {
   try {
-    if (rawArgs.includes("--help") || rawArgs.includes("-h") || rawArgs.length === 0) {
+    // Words after `--` are another program's (mcp exec svc -- ls --help).
+    const own = rawArgs.includes("--") ? rawArgs.slice(0, rawArgs.indexOf("--")) : rawArgs;
+    if (own.includes("--help") || own.includes("-h") || rawArgs.length === 0) {
       // Help of a group shows the group (its subcommands), not its default subcommand.
       const { cmd, parent } = await resolveCommand(root, rawArgs, false);
       const usage = await renderUsage(cmd, parent);

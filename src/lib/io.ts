@@ -29,4 +29,30 @@ export interface CliIO {
   color: boolean;
   cwd: string;
   uid: number;
+  /** The raw streams and the terminal, for a command joined to a remote process (mcp exec). */
+  rawStdio?: () => RawStdio;
+}
+
+/** A terminal's size in character cells. */
+export interface TermSize {
+  cols: number;
+  rows: number;
+}
+
+/** The process's byte streams and terminal as mcp exec joins them to a command in a container. */
+export interface RawStdio {
+  /** Standard input, chunk by chunk as it comes (read only when asked, and as fast as it is consumed). */
+  stdin(): AsyncIterable<Uint8Array>;
+  /** Writes to stdout (1) or stderr (2); resolves once the stream took it (a slow reader holds the writer back). */
+  write(fd: 1 | 2, data: Uint8Array): Promise<void>;
+  /** stdin is a terminal. */
+  stdinIsTTY: boolean;
+  /** The terminal's size (from stdout when it is one), or null. */
+  size(): TermSize | null;
+  /** Puts the stdin terminal in raw mode (keys, Ctrl-C and Ctrl-D included, pass as bytes); returns the restore, which is idempotent. */
+  raw(): () => void;
+  /** Calls fn with the new size whenever the terminal is resized; returns the unsubscribe. */
+  onResize(fn: (size: TermSize) => void): () => void;
+  /** Calls fn (instead of dying) on SIGINT, SIGTERM and SIGHUP; returns the unsubscribe. */
+  onSignal(fn: (signal: "SIGINT" | "SIGTERM" | "SIGHUP") => void): () => void;
 }

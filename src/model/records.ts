@@ -15,6 +15,8 @@ export interface AuditRecord {
   /** The gRPC status name: OK, PERMISSION_DENIED, … */
   outcome: string;
   durationMs: number;
+  /** What the call adds (an exec: `service/component [-it] ["argv", …] exit N`; never stdin); "" or absent for other calls. */
+  detail?: string;
 }
 
 export type DeploymentOutcome = "pending" | "ok" | "failed" | "rolled_back";

@@ -14,7 +14,8 @@ import { systemClock } from "../lib/clock.ts";
 import { McpError } from "../lib/errors.ts";
 import { formatContext, type Logger } from "../lib/log.ts";
 import { createAlerter, createJournal, startMonitor, type ExecFn, type LiveState } from "../node/monitor/index.ts";
-import { createPodmanRuntime, createRunner } from "../node/podman/index.ts";
+import { createAttacher, createPodmanRuntime, createRunner, reapOrphanedExecs } from "../node/podman/index.ts";
+import { createExecRegistry } from "../node/exec/index.ts";
 import { getService, openDb } from "../node/store/index.ts";
 import pkg from "../../package.json" with { type: "json" };
 
@@ -55,7 +56,11 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
   const protectedPaths = protectedPathsOf(cfg);
   assertLayout(cfg.agent.srvRoot, protectedPaths);
   const runner = createRunner({ bin: cfg.agent.podman, log });
-  const runtime = createPodmanRuntime({ runner, timeouts: { callMs: cfg.agent.podmanTimeoutMs, pullMs: cfg.agent.pullTimeoutMs } });
+  const runtime = createPodmanRuntime({
+    runner, timeouts: { callMs: cfg.agent.podmanTimeoutMs, pullMs: cfg.agent.pullTimeoutMs },
+    // mcp exec: podman attached to the caller; a cancelled command is killed inside the user namespace when rootless.
+    exec: { attacher: createAttacher({ bin: cfg.agent.podman, log }), rootless: io.uid !== 0, log },
+  });
 
   const problems = await checkEnvironment({ env: io.env, uid: io.uid, runtime });
   if (problems.length > 0) {
@@ -74,6 +79,9 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
   const journal = createJournal(db);
   // Deployments a killed agent left pending: closed, and the registry made to say what runs.
   await recoverInterruptedDeployments({ runtime, db, clock, log, journal });
+  // Execs a killed agent left running (their callers are gone with it) are ended before anything is served.
+  await reapOrphanedExecs({ runner, rootless: io.uid !== 0, log, uid: io.uid });
+  const execs = createExecRegistry(cfg.agent.nodeName);
   // Rootless podman: the containers' files are reached inside its user namespace (podman unshare).
   const ns: UserNamespace = {
     rootless: io.uid !== 0,
@@ -173,6 +181,7 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
     self: selfArgv(),
     userns: ns.rootless ? ns : undefined,
     guard: createStateGuard(cfg.agent.srvRoot, protectedPaths),
+    execs,
   };
   const server = await startAgentServer({
     listen: cfg.server.listen,
@@ -219,6 +228,8 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
   await new Promise<void>((resolve) => stop.signal.addEventListener("abort", () => resolve(), { once: true }));
   clearInterval(renewTimer);
   process.off("SIGHUP", onHup);
+  // Open execs would hold the shutdown for its whole grace: their commands are killed and their callers told first.
+  await execs.closeAll();
   await server.close();
   await monitor.stop();
   db.close();

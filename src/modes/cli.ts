@@ -3,6 +3,7 @@ import { defineCommand } from "citty";
 import pkg from "../../package.json" with { type: "json" };
 import { runCli } from "../cli/boundary.ts";
 import type { CliIO } from "../lib/io.ts";
+import { createRawStdio } from "./_raw-stdio.ts";
 
 /** One line of standard input (without its newline); null at its end. */
 function readLine(): Promise<string | null> {
@@ -84,6 +85,7 @@ function processIO(): CliIO {
     color: isTTY && !process.env.NO_COLOR,
     cwd: process.cwd(),
     uid: process.getuid?.() ?? 0,
+    rawStdio: createRawStdio,
   };
 }
 
@@ -110,6 +112,7 @@ export function createRoot(io: CliIO) {
       push: () => import("../cli/commands/push.ts").then((m) => m.default(io)),
       pull: () => import("../cli/commands/pull.ts").then((m) => m.default(io)),
       adopt: () => import("../cli/commands/adopt.ts").then((m) => m.default(io)),
+      exec: () => import("../cli/commands/exec.ts").then((m) => m.default(io)),
       import: () => import("../cli/commands/import.ts").then((m) => m.default(io)),
       service: () => import("../cli/commands/service/index.ts").then((m) => m.default(io)),
       secret: () => import("../cli/commands/secret/index.ts").then((m) => m.default(io)),

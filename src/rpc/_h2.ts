@@ -36,8 +36,10 @@ export interface H2Transport {
     name: string,
     req: MessageShape<DescMessage> | AsyncIterable<MessageShape<DescMessage>>,
     timeoutMs: number,
-    onMessage: (m: MessageShape<Res>) => void,
+    onMessage: (m: MessageShape<Res>) => unknown,
     signal?: AbortSignal,
+    /** Paced: when onMessage returns a promise, nothing more is read until it settles (a slow reader holds the sender back). */
+    paced?: boolean,
   ): Promise<void>;
   close(): void;
 }
@@ -82,7 +84,7 @@ export function createH2Transport(o: H2Options): H2Transport {
   }
 
   return {
-    call(name, req, timeoutMs, onMessage, signal) {
+    call(name, req, timeoutMs, onMessage, signal, paced = false) {
       const m = methodDesc(name);
       return new Promise<void>((resolve, reject) => {
         const s = open();
@@ -134,33 +136,61 @@ export function createH2Transport(o: H2Options): H2Transport {
 
         stream.on("response", readStatus);
         stream.on("trailers", readStatus);
-        stream.on("data", (chunk: Buffer) => {
-          chunks.push(chunk);
-          have += chunk.length;
-          while (have >= 5) {
+        // Paced calls: a message whose onMessage has not settled yet holds the rest (and the status) back.
+        let waiting = false;
+        let closed = false;
+        const fail = (err: unknown) => {
+          stream.close(http2.constants.NGHTTP2_CANCEL);
+          settle(err instanceof McpError ? err : new McpError("internal", `node ${o.node}: a response could not be read: ${(err as Error).message}`));
+        };
+        const parse = () => {
+          while (!waiting && have >= 5) {
             if (chunks[0]!.length < 5) chunks = [Buffer.concat(chunks, have)];
             const len = chunks[0]!.readUInt32BE(1);
             if (have < 5 + len) break;
             const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, have);
+            let r: unknown;
             try {
-              onMessage(fromBinary(m.output, all.subarray(5, 5 + len)) as never);
+              r = onMessage(fromBinary(m.output, all.subarray(5, 5 + len)) as never);
             } catch (err) {
-              stream.close(http2.constants.NGHTTP2_CANCEL);
-              settle(err instanceof McpError ? err : new McpError("internal", `node ${o.node}: a response could not be read: ${(err as Error).message}`));
-              return;
+              return fail(err);
             }
             const rest = all.subarray(5 + len);
             chunks = rest.length > 0 ? [rest] : [];
             have = rest.length;
+            if (paced && r instanceof Promise) {
+              waiting = true;
+              stream.pause();
+              r.then(() => {
+                waiting = false;
+                stream.resume();
+                parse();
+              }, fail);
+            }
           }
-        });
-        stream.on("error", (err) => settle(connectError ?? fromConnectError(err as Error & { code?: string }, o.node)));
-        stream.on("close", () => {
+          if (!waiting && closed) ended();
+        };
+        const ended = () => {
           if (settled) return;
+          // A bidi call's answer may end while its request side is still open: close that too.
+          if (!stream.closed) stream.close();
           if (status === null) settle(connectError ?? new McpError("unavailable", `node ${o.node}: the connection closed without an answer`, "check the agent's log"));
           else if (status === GRPC.OK) settle(null);
           else settle(fromStatus(status, details, hint, o.node));
+        };
+        stream.on("data", (chunk: Buffer) => {
+          chunks.push(chunk);
+          have += chunk.length;
+          parse();
         });
+        stream.on("error", (err) => settle(connectError ?? fromConnectError(err as Error & { code?: string }, o.node)));
+        // The answer's end ('end': trailers read, even while the request side is still open) or the stream's.
+        const onEnd = () => {
+          closed = true;
+          if (!waiting) ended();
+        };
+        stream.on("end", onEnd);
+        stream.on("close", onEnd);
         if (Symbol.asyncIterator in req) {
           // Client streaming: each message framed and written, waiting for the window when the stream says so.
           (async () => {

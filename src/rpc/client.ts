@@ -17,6 +17,8 @@ import type {
 } from "./api.ts";
 import { componentRecordFromProto, deploymentFromProto, eventFromProto, resultFromProto, serviceDefToProto, serviceRecordFromProto } from "./convert.ts";
 import { createH2Transport, type H2Options } from "./_h2.ts";
+import { execCall, type ExecChunk } from "./_client-exec.ts";
+import type { ExecInput, ExecStart } from "./api.ts";
 
 /** Where and how to reach one agent (see H2Options), plus the deadline of read calls (ms). */
 export interface AgentClientOptions extends H2Options {
@@ -57,6 +59,8 @@ export interface AgentClient {
   listSecrets(req: { service: string }): Promise<{ node: string; secrets: SecretInfo[] }>;
   removeSecret(req: { service: string; name: string }): Promise<void>;
   pruneImages(req: { dryRun: boolean; keep: number }): Promise<PruneReport>;
+  /** Runs a command in a running container (SPEC §7.4); resolves with its exit status. See _client-exec.ts. */
+  exec(start: ExecStart, input: AsyncIterable<ExecInput>, onOutput: (o: ExecChunk) => void | Promise<void>, signal?: AbortSignal): Promise<number>;
   close(): void;
 }
 
@@ -174,7 +178,7 @@ export function createAgentClient(o: AgentClientOptions): AgentClient {
       return {
         node: r.node,
         records: r.records.map((a, i) => ({
-          id: i, time: Number(a.timeMs), method: a.method, identity: a.identity, peer: a.peer, outcome: a.outcome, durationMs: a.durationMs,
+          id: i, time: Number(a.timeMs), method: a.method, identity: a.identity, peer: a.peer, outcome: a.outcome, durationMs: a.durationMs, detail: a.detail,
         })),
       };
     },
@@ -239,6 +243,7 @@ export function createAgentClient(o: AgentClientOptions): AgentClient {
       const r = await call<PruneImagesResponse>("PruneImages", create(PruneImagesRequestSchema, req), 600_000);
       return { node: r.node, removed: r.removed.map(imageFrom), kept: r.kept.map(imageFrom), reclaimedBytes: Number(r.reclaimedBytes) };
     },
+    exec: (start, input, onOutput, signal) => execCall(transport, o.node, start, input, onOutput, signal),
     close: () => transport.close(),
   };
 }

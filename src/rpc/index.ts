@@ -4,3 +4,4 @@
 export type * from "./api.ts";
 export { createAgentClient, type AgentClient, type AgentClientOptions } from "./client.ts";
 export { listRpcMethods, SERVICE_NAME } from "./service.ts";
+export type { ExecChunk } from "./_client-exec.ts";

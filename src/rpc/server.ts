@@ -22,10 +22,11 @@ import { checkFirstMessage, scopeAnswer } from "./_scope.ts";
 import { readStream, splitHeader, writeWithBackpressure } from "./_streams.ts";
 import { GRPC, statusName } from "./status.ts";
 import { need, secretToProto } from "./_server-more.ts";
+import { execHandler, type AuditNote } from "./_bidi.ts";
 
 export { listen };
 
-/** One audited call: an audit record before the registry gives it an id. */
+/** One audited call: an audit record before the registry gives it an id, and what the call adds (an exec's argv and status). */
 export type AuditEntry = Omit<AuditRecord, "id">;
 
 /** Who is calling: a token's name and role, and the services it may act on (empty = every service). */
@@ -52,7 +53,8 @@ export interface RpcServerOptions {
   log: Logger;
 }
 
-type Call = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown>;
+type Call =
+  | grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
 
 /** The audit identity of a failed call: the token's name when authorization refused it, else who was known. */
 function refusedAs(err: unknown, who: string): string {
@@ -88,14 +90,14 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
    * back: an UNAUTHENTICATED one is audited only when the flood limiter says
    * so (the first of its peer's window), and may have to wait.
    */
-  function finish(method: string, started: number, identity: string, peer: string, err: unknown): { se: Partial<grpc.ServiceError> | null; delayMs: number } {
+  function finish(method: string, started: number, identity: string, peer: string, err: unknown, detail = ""): { se: Partial<grpc.ServiceError> | null; delayMs: number } {
     const se = err === undefined ? null : toServiceError(err);
     if (err !== undefined && !(err instanceof McpError)) {
       log.error("internal error", { method, error: err instanceof Error ? err.stack ?? err.message : String(err) });
     }
     const code = se ? se.code ?? GRPC.UNKNOWN : GRPC.OK;
     const verdict = code === GRPC.UNAUTHENTICATED && opts.flood ? opts.flood.refuse(peer, method) : { record: true, delayMs: 0 };
-    if (verdict.record) opts.audit({ time: started, method, identity, peer, outcome: statusName(code), durationMs: Date.now() - started });
+    if (verdict.record) opts.audit({ time: started, method, identity, peer, outcome: statusName(code), durationMs: Date.now() - started, ...(detail ? { detail } : {}) });
     return { se, delayMs: verdict.delayMs };
   }
 
@@ -106,24 +108,25 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
    * even when the status is held back).
    */
   function serve<T>(
-    method: string, call: Call, work: (ctx: CallContext, me: Caller) => Promise<T>,
+    method: string, call: Call, work: (ctx: CallContext, me: Caller, note: AuditNote) => Promise<T>,
     done: (err: Partial<grpc.ServiceError> | null, res?: T) => void, refused?: () => void,
   ): void {
     const started = Date.now();
     const ac = new AbortController();
     (call as grpc.ServerUnaryCall<unknown, unknown>).on("cancelled", () => ac.abort());
     let who = "-";
+    const note: AuditNote = { detail: "" };
     (async () => {
       const me = await opts.authenticate(bearer(call.metadata), method);
       who = me.name;
-      return work({ method, identity: me, peer: call.getPeer(), signal: ac.signal }, me);
+      return work({ method, identity: me, peer: call.getPeer(), signal: ac.signal }, me, note);
     })().then(
       (res) => {
-        finish(method, started, who, call.getPeer(), undefined);
+        finish(method, started, who, call.getPeer(), undefined, note.detail);
         done(null, res);
       },
       (err) => {
-        const { se, delayMs } = finish(method, started, refusedAs(err, who), call.getPeer(), err);
+        const { se, delayMs } = finish(method, started, refusedAs(err, who), call.getPeer(), err, note.detail);
         refused?.();
         if (delayMs <= 0) return done(se);
         // A timer, not a wait in line: other calls (and this peer's valid ones) go on meanwhile.
@@ -202,7 +205,7 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
       const r = await api.listAudit({ since: Number(req.sinceMs), limit: req.limit }, ctx);
       return create(ListAuditResponseSchema, {
         node: r.node,
-        records: r.records.map((a) => ({ timeMs: BigInt(a.time), method: a.method, identity: a.identity, peer: a.peer, outcome: a.outcome, durationMs: a.durationMs })),
+        records: r.records.map((a) => ({ timeMs: BigInt(a.time), method: a.method, identity: a.identity, peer: a.peer, outcome: a.outcome, durationMs: a.durationMs, detail: a.detail ?? "" })),
       });
     }),
     NodeStatus: unary("NodeStatus", async (_req: unknown, ctx) => {
@@ -279,6 +282,7 @@ export function createRpcServer(opts: RpcServerOptions): grpc.Server {
       const image = (i: { id: string; names: string[]; size: number }) => ({ id: i.id, names: i.names, size: BigInt(i.size) });
       return create(PruneImagesResponseSchema, { node: r.node, removed: r.removed.map(image), kept: r.kept.map(image), reclaimedBytes: BigInt(r.reclaimedBytes) });
     }),
+    Exec: execHandler(serve, api) as grpc.UntypedHandleCall,
   };
 
   for (const m of listRpcMethods()) {

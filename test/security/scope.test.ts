@@ -108,6 +108,7 @@ const CALLS: Record<string, (c: AgentClient, s: string) => Promise<unknown>> = {
   Logs: (c, s) => c.logs({ service: s, component: "", tail: 10, follow: false }, () => {}),
   SnapshotService: (c, s) => c.snapshotService({ service: s }, () => {}),
   RestoreService: (c, s) => c.restoreService({ service: s, force: false }, bytes("not an archive")),
+  Exec: (c, s) => c.exec({ service: s, component: "", argv: ["true"], stdin: false, tty: false, cols: 0, rows: 0 }, (async function* () {})(), () => {}),
 };
 
 describe("a token scoped to service a", () => {

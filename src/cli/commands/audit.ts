@@ -6,6 +6,7 @@ import { askAllNodes, commonArgs, jsonArg, loadConfig } from "../context.ts";
 import type { CliIO } from "../../lib/io.ts";
 import { paintState, printJson, renderTable } from "../../lib/output.ts";
 import { reportNodeFailures } from "../report.ts";
+import { escapeControl } from "../../lib/text.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString().replace("T", " ").slice(0, 19);
 
@@ -30,13 +31,13 @@ export default (io: CliIO) =>
       const rows = answers.flatMap((a) => (a.ok ? a.value.records.map((r) => ({ ...r, node: a.node })) : [])).sort((x, y) => x.time - y.time);
       if (args.json) {
         printJson(io, {
-          records: rows.map((r) => ({ time: new Date(r.time).toISOString(), node: r.node, method: r.method, identity: r.identity, peer: r.peer, outcome: r.outcome, duration_ms: r.durationMs })),
+          records: rows.map((r) => ({ time: new Date(r.time).toISOString(), node: r.node, method: r.method, identity: r.identity, peer: r.peer, outcome: r.outcome, duration_ms: r.durationMs, detail: r.detail ?? "" })),
           unreachable: answers.filter((a) => !a.ok).map((a) => ({ node: a.node, error: a.ok ? "" : a.error.message })),
         });
       } else {
         io.out(renderTable(
-          ["TIME", "NODE", "METHOD", "IDENTITY", "PEER", "OUTCOME", "MS"],
-          rows.map((r) => [iso(r.time), r.node, r.method, r.identity, r.peer, r.outcome === "OK" ? paintState(io, "ok") : paintState(io, "failed").replace("failed", r.outcome), String(r.durationMs)]),
+          ["TIME", "NODE", "METHOD", "IDENTITY", "PEER", "OUTCOME", "MS", "DETAIL"],
+          rows.map((r) => [iso(r.time), r.node, r.method, r.identity, r.peer, r.outcome === "OK" ? paintState(io, "ok") : paintState(io, "failed").replace("failed", r.outcome), String(r.durationMs), escapeControl(r.detail ?? "")]),
           io.color,
         ));
       }

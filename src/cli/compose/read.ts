@@ -77,7 +77,8 @@ export function createEnvFileReader(dir: string): (file: string, where: string) 
       throw new McpError("invalid_argument", `${where}: the env_file ${file} does not exist (${full})`, HINT);
     }
     const rel = relative(realDir, real);
-    if (rel === "" || rel === ".." || rel.startsWith("../") || isAbsolute(rel)) {
+    if (rel === "") throw new McpError("invalid_argument", `${where}: the env_file ${file} is the compose file's directory, not a file`, HINT);
+    if (rel === ".." || rel.startsWith("../") || isAbsolute(rel)) {
       throw new McpError("invalid_argument", `${where}: the env_file ${file} resolves outside the compose file's directory (${realDir}); mcp reads env files only there`,
         "copy the variables the service needs into a file beside the compose file");
     }

@@ -13,6 +13,8 @@ import type { ServiceRecord } from "../store/index.ts";
 import { nodeStatus, type NodeFacts } from "./node-status.ts";
 import { pullInNamespace, pushInNamespace, receiveFile, sendFile } from "../transfer/index.ts";
 import { restoreService, snapshotService } from "../snapshot/index.ts";
+import { createExecHandlers } from "./exec.ts";
+import type { ExecRegistry } from "../exec/index.ts";
 import { createSecretHandlers } from "./secrets.ts";
 
 function assertTarget(t: { service: string; component: string }): void {
@@ -44,6 +46,8 @@ export type HandlerOptions = NodeFacts & {
   self?: readonly string[];
   /** Rootless podman: snapshots and restores run inside its user namespace (`wrap`: podman unshare). */
   userns?: { wrap: (argv: string[]) => string[] };
+  /** The node's running execs (mcp exec), which the agent ends when it stops. */
+  execs?: ExecRegistry;
 };
 
 /**
@@ -126,6 +130,7 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: H
     };
   };
   return {
+    ...createExecHandlers(deps, live, opts?.execs),
     ...createSecretHandlers(deps),
     async syncDesiredState(input, ctx) {
       for (const s of input.services) assertDeployable(s, node);

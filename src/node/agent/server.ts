@@ -51,9 +51,9 @@ export async function startAgentServer(o: AgentServerOptions): Promise<RunningSe
   const certs = createCertSource({ certFile: o.tlsCert, keyFile: o.tlsKey, clientCaFile: o.clientCa, log: o.log });
   const creds = certs.credentials;
   const audit = (e: AuditEntry) => {
-    o.log.info("rpc", { method: e.method, identity: e.identity, peer: e.peer, outcome: e.outcome, ms: e.durationMs });
+    o.log.info("rpc", { method: e.method, identity: e.identity, peer: e.peer, outcome: e.outcome, ms: e.durationMs, ...(e.detail ? { detail: e.detail } : {}) });
     try {
-      appendAudit(o.db, { time: e.time, method: e.method, identity: e.identity, peer: e.peer, outcome: e.outcome, durationMs: e.durationMs });
+      appendAudit(o.db, { time: e.time, method: e.method, identity: e.identity, peer: e.peer, outcome: e.outcome, durationMs: e.durationMs, detail: e.detail ?? "" });
     } catch (err) {
       o.log.error("cannot write the audit record", { method: e.method, error: messageOf(err) });
     }

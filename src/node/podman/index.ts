@@ -4,6 +4,7 @@
  */
 export { createPodmanRuntime, type PodmanRuntimeOptions, type PodmanTimeouts } from "./runtime.ts";
 export {
+  createAttacher,
   createRunner,
   redactArgv,
   RunnerError,
@@ -17,3 +18,5 @@ export {
 export * as podmanArgs from "./args.ts";
 export { mapState, parseImageInspect, parseInspect, parseLogTarget, parsePs, parseVersion, type LogTarget, type ParsedImage } from "./parse.ts";
 export { authFileText, registryHost, type RegistryCredentials } from "./registry-auth.ts";
+export type { Attacher, AttachedProcess, AttachOptions } from "./_attach.ts";
+export { reapOrphanedExecs } from "./_exec-session.ts";

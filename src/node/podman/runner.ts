@@ -6,6 +6,7 @@
  */
 import { McpError } from "../../lib/errors.ts";
 import { silentLogger, type Logger } from "../../lib/log.ts";
+import { createAttachIO, type Attacher } from "./_attach.ts";
 
 /** Options of one call. */
 export interface RunOptions {
@@ -257,4 +258,27 @@ export function createRunner(opts: RunnerOptions = {}): Runner {
   }
 
   return { run, stream };
+}
+
+/** Starts processes joined to their caller (mcp exec, _attach.ts): the second of this file's two ways to spawn. */
+export function createAttacher(opts: RunnerOptions = {}): Attacher {
+  const bin = opts.bin ?? "podman";
+  const log = opts.log ?? silentLogger;
+  const env = opts.env ? { env: opts.env } : {};
+  return {
+    attach(argv, o) {
+      const cmd = [...(o.via ?? []), bin, ...argv];
+      const io = createAttachIO();
+      let proc: ReturnType<typeof Bun.spawn>;
+      try {
+        proc = o.tty
+          ? Bun.spawn({ cmd, ...env, terminal: { cols: o.tty.cols, rows: o.tty.rows, name: "xterm", data: (_t, d) => o.onTerminalData?.(d), ...io.terminalEvents } })
+          : Bun.spawn({ cmd, stdin: o.stdin ? "pipe" : "ignore", stdout: "pipe", stderr: "pipe", ...env });
+      } catch (err) {
+        if (isEnoent(err)) throw new McpError("unavailable", `cannot run ${cmd[0]}: not found`, "install podman (and catatonit) or set [agent] podman", { cause: err });
+        throw err;
+      }
+      return io.attached(proc, (status, ms) => log.debug("podman attached ended", { argv: redactArgv(argv).join(" "), code: status, ms }));
+    },
+  };
 }

@@ -4,6 +4,7 @@
  * only sequences calls and turns podman's failures into the port's errors.
  */
 import { McpError } from "../../lib/errors.ts";
+import { silentLogger, type Logger } from "../../lib/log.ts";
 import type { ContainerRuntime, PullOptions } from "../runtime/port.ts";
 import type { ContainerDetails, ContainerSpec, ImageInfo, ObservedContainer, RuntimeEvent } from "../runtime/types.ts";
 import {
@@ -23,7 +24,9 @@ import {
 import { streamLog, type LogDeps } from "./_log-stream.ts";
 import { podmanSecrets } from "./_secrets.ts";
 import { parseEvent, parseImageInspect, parseInspect, parseLogTarget, parsePs, parseVersion, type LogTarget, type ParsedImage } from "./parse.ts";
-import { RunnerError, reasonOf, type Runner } from "./runner.ts";
+import { createAttacher, RunnerError, reasonOf, type Runner } from "./runner.ts";
+import type { Attacher } from "./_attach.ts";
+import { findSubreaper, startExecSession, type ExecDeps } from "./_exec-session.ts";
 
 /** Deadlines of podman calls. */
 export interface PodmanTimeouts {
@@ -39,6 +42,8 @@ export interface PodmanRuntimeOptions {
   timeouts?: PodmanTimeouts;
   /** How often a followed k8s-file log is checked for new records, in ms. Default 250 (podman's own interval). */
   logPollMs?: number;
+  /** Attached execs (mcp exec): how podman is started, and whether it is rootless. Default: `podman` on PATH, rootful. */
+  exec?: { attacher: Attacher; rootless: boolean; subreaper?: readonly string[] | null; log?: Logger };
 }
 
 /** The grace period rm gives a running container before killing it. */
@@ -73,6 +78,10 @@ export function createPodmanRuntime(opts: PodmanRuntimeOptions): ContainerRuntim
   const callMs = opts.timeouts?.callMs ?? 60_000;
   const pullMs = opts.timeouts?.pullMs ?? 600_000;
   const logDeps: LogDeps = { runner, callMs, pollMs: opts.logPollMs ?? 250 };
+  const execDeps: ExecDeps = {
+    attacher: opts.exec?.attacher ?? createAttacher(), runner, rootless: opts.exec?.rootless ?? false,
+    subreaper: opts.exec?.subreaper === undefined ? findSubreaper() : opts.exec.subreaper, log: opts.exec?.log ?? silentLogger,
+  };
 
   const call = (argv: string[], extraMs = 0) => runner.run(argv, { timeoutMs: callMs + extraMs });
 
@@ -254,6 +263,10 @@ export function createPodmanRuntime(opts: PodmanRuntimeOptions): ContainerRuntim
         if (failedWith(err, NO_CONTAINER)) return false;
         throw err;
       }
+    },
+
+    execSession(name, o) {
+      return startExecSession(execDeps, name, o);
     },
   };
 }

@@ -14,6 +14,7 @@ import {
   type FakeContainer, type FakeDump, type FakeImage, type FakeRuntimeOptions, type ImageBehaviour, type ProbeBehaviour,
 } from "./_fake-types.ts";
 import { FakeSecrets, settingsOfSpec } from "./_fake-secrets.ts";
+import { fakeExecSession, type ExecSession, type ExecSessionOptions } from "./_fake-exec.ts";
 
 export type { FakeContainer, FakeContainerDump, FakeDump, FakeImage, FakeRuntimeOptions, ImageBehaviour, ProbeBehaviour } from "./_fake-types.ts";
 
@@ -234,6 +235,8 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   /** The container's last `tail` log lines. */
+  execSession = (name: string, o: ExecSessionOptions): ExecSession => fakeExecSession(this.containers, name, o);
+
   async logs(name: string, tail: number): Promise<string> {
     this.injected("logs");
     return this.mustFind(name).log.slice(-tail).join("\n");

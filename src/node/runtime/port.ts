@@ -1,4 +1,5 @@
 import type { ContainerDetails, ContainerSpec, ImageInfo, ObservedContainer, RuntimeEvent, SecretEntry } from "./types.ts";
+import type { ExecSession, ExecSessionOptions } from "./exec-session.ts";
 
 /** Options of a pull. */
 export interface PullOptions {
@@ -79,6 +80,14 @@ export interface ContainerRuntime {
    * list again afterwards since events may have been missed.
    */
   watch(onEvent: (e: RuntimeEvent) => void, signal: AbortSignal): Promise<void>;
+
+  /**
+   * Runs a command inside a container with its streams joined to the caller
+   * (`mcp exec`, SPEC §7.4); see ExecSession. Returns at once: a missing or
+   * stopped container is the session's output and status (125, 255), as
+   * with `podman exec`.
+   */
+  execSession(name: string, o: ExecSessionOptions): ExecSession;
 
   /**
    * Creates a secret (SPEC §7.3) from value, which reaches the runtime on a

@@ -4,14 +4,14 @@ import type { Db } from "./db.ts";
 
 
 export function appendAudit(db: Db, a: Omit<AuditRecord, "id">): void {
-  db.query("INSERT INTO audit (time, method, identity, peer, outcome, duration_ms) VALUES (?, ?, ?, ?, ?, ?)")
-    .run(a.time, a.method, a.identity, a.peer, a.outcome, a.durationMs);
+  db.query("INSERT INTO audit (time, method, identity, peer, outcome, duration_ms, detail) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    .run(a.time, a.method, a.identity, a.peer, a.outcome, a.durationMs, a.detail ?? "");
 }
 
 /** The newest `limit` records at or after `since` (Unix ms), oldest first. */
 export function listAudit(db: Db, o: { since: number; limit: number }): AuditRecord[] {
   const rows = db
-    .query("SELECT id, time, method, identity, peer, outcome, duration_ms AS durationMs FROM audit WHERE time >= ? ORDER BY id DESC LIMIT ?")
+    .query("SELECT id, time, method, identity, peer, outcome, duration_ms AS durationMs, detail FROM audit WHERE time >= ? ORDER BY id DESC LIMIT ?")
     .all(o.since, o.limit) as AuditRecord[];
   return rows.reverse();
 }

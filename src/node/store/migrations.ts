@@ -111,4 +111,9 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (service, name)
   );
   `,
+  // 7: what a call adds to its audit record (SPEC §7.4: an exec's target, argv
+  // and exit status; never its stdin); '' for every other call.
+  `
+  ALTER TABLE audit ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+  `,
 ];
