@@ -42,7 +42,7 @@ describe.skipIf(!podman.ok)("e2e: mcp audit", () => {
     expect(records).toContainEqual(expect.objectContaining({ method: "ListAudit", identity: "watcher", outcome: "PERMISSION_DENIED" }));
     expect(records.every((x) => /127\.0\.0\.1/.test(x.peer))).toBe(true);
     const table = await agent.cli(["audit"]);
-    expect(table.stdout).toMatch(/^TIME\s+NODE\s+METHOD\s+IDENTITY\s+PEER\s+OUTCOME\s+MS\n/);
+    expect(table.stdout).toMatch(/^TIME\s+NODE\s+METHOD\s+IDENTITY\s+PEER\s+OUTCOME\s+MS\s+DETAIL\n/);
     const tokens = JSON.parse((await runMcp("source", ["agent", "token", "list", "--json", "--config", agent.agentConfig])).stdout);
     const list = (tokens.tokens ?? tokens) as { name: string; last_used: string }[];
     expect(list.find((t) => t.name === "watcher")!.last_used).not.toBe("-");

@@ -45,6 +45,9 @@ describe.skipIf(!podman.ok)("e2e: mcp exec", () => {
     }
     const r = await exec([svc, "--", "sh", "-c", "echo out; echo err >&2; id -u"]);
     expect(r).toMatchObject({ code: 0, stdout: "out\n1000\n", stderr: "err\n" });
+    // Each is in the audit trail: where, argv and status.
+    const audit = JSON.parse((await agent.cli(["audit", "--json"])).stdout) as { records: { method: string; outcome: string; detail: string }[] };
+    expect(audit.records).toContainEqual(expect.objectContaining({ method: "Exec", outcome: "OK", detail: `${svc}/api ["sh","-c","exit 7"] exit 7` }));
   }, 60_000);
 
   test("echo x | mcp exec -i … -- cat prints x; without -i the command reads nothing", async () => {
