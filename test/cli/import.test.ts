@@ -79,7 +79,8 @@ describe("mcp import compose (the process)", () => {
 
   test("notes say what changed by design; relative binds name what to copy; env values never appear in output", async () => {
     const dir = project({
-      "compose.yml": "version: '3'\nservices:\n  my_app:\n    image: app:1\n    env_file: app.env\n    volumes: [./conf:/etc/app:ro]\n    x-team: a\n",
+      "compose.yml": "version: '3'\nservices:\n  my_app:\n    image: app:1\n    env_file: app.env\n    volumes: [./conf:/etc/app:ro, ./app.ini:/etc/app.ini:ro]\n    x-team: a\n",
+      "app.ini": "[main]\n",
       "app.env": "TOKEN=hunter2-secret-value\n",
       "conf/app.ini": "x=1\n",
     });
@@ -88,10 +89,12 @@ describe("mcp import compose (the process)", () => {
     expect(r.stderr).toContain("note: ");
     expect(r.stderr).toContain("services.my_app: is the component my-app");
     expect(r.stderr).toContain("services.my_app.x-team: an x- extension field: ignored by design");
-    expect(r.stderr).toContain(`services.my_app.volumes[0] mounts conf: copy ${join(dir, "conf")} (a directory: each file) there with mcp push <file> shop conf`);
+    expect(r.stderr).toContain(`services.my_app.volumes[0] mounts /srv/data/shop/conf: put it there before the first deploy (mcp push <file> shop conf/<file>, for each file of ${join(dir, "conf")})`);
+    expect(r.stderr).toContain(`services.my_app.volumes[1] mounts /srv/data/shop/app.ini: put it there before the first deploy (mcp push ${join(dir, "app.ini")} shop app.ini); a deploy that does not find this file makes a directory of that name`);
+    expect(r.stderr).toContain("mcp push needs /srv/data/shop on the node: make it once as the node's admin (install -d -o mcp -g mcp /srv/data/shop)");
     expect(r.stderr + r.stdout).not.toContain("hunter2");
     const text = readFileSync(join(dir, "shop.toml"), "utf8");
-    expect(text).toContain(`volumes = ["/srv/data/shop/conf:/etc/app:ro"]`);
+    expect(text).toContain(`volumes = ["/srv/data/shop/conf:/etc/app:ro", "/srv/data/shop/app.ini:/etc/app.ini:ro"]`);
     expect(statSync(join(dir, "shop.toml")).mode & 0o777).toBe(0o600); // it holds env values
   });
 

@@ -62,20 +62,28 @@ const compose = (io: CliIO) =>
       }
       writeNew(out, definition, result.def.components.some((c) => c.env.length > 0) ? 0o600 : 0o644);
       note(io, `wrote ${out} (${result.def.components.length} component(s)${result.unmapped.length > 0 ? `, ${result.unmapped.length} item(s) not carried over, listed at its top` : ""})`);
+      const serviceDir = `${srvRoot.replace(/(.)\/+$/, "$1")}/${args.service}`;
       for (const c of result.copies) {
-        const isDir = (() => {
-          try {
-            return statSync(c.local).isDirectory();
-          } catch {
-            return false;
-          }
-        })();
-        note(io, `${c.path} mounts ${c.remote || "the service's directory"}: copy ${c.local}${isDir ? " (a directory: each file)" : ""} there with mcp push <file> ${args.service} ${c.remote || "<name>"}`);
+        const kind = localKind(c.local);
+        const where = c.remote ? `${serviceDir}/${c.remote}` : serviceDir;
+        const push = kind === "file" ? `mcp push ${c.local} ${args.service} ${c.remote}` : `mcp push <file> ${args.service} ${c.remote ? `${c.remote}/` : ""}<file>, for each file of ${c.local}`;
+        // A deploy makes a missing bind source as a directory: a file must be there first.
+        note(io, `${c.path} mounts ${where}: put it there before the first deploy (${push})${kind === "file" ? "; a deploy that does not find this file makes a directory of that name" : ""}`);
       }
+      if (result.copies.length > 0) note(io, `mcp push needs ${serviceDir} on the node: make it once as the node's admin (install -d -o mcp -g mcp ${serviceDir})`);
       note(io, `next: mcp deploy ${args.service}`);
       return 0;
     },
   });
+
+/** What a local path is, for the copy notes. */
+function localKind(path: string): "file" | "directory" | "missing" {
+  try {
+    return statSync(path).isDirectory() ? "directory" : "file";
+  } catch {
+    return "missing";
+  }
+}
 
 /** `<file>:<line>:<col>: <compose path>: <message>`. */
 function line(i: ImportItem): string {
