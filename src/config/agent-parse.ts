@@ -6,9 +6,12 @@ import { formatKeyPath, type KeyPath } from "./_locate.ts";
 import { expandPath } from "./_paths.ts";
 import { parseTomlText, problemsError, problemsFromIssues, type Problem } from "./_toml.ts";
 import { applyEnvOverrides } from "./agent-env.ts";
+import { buildOps, type NotifyConfig } from "./_agent-ops.ts";
 import { AgentConfigSchema, REQUIRED_SECTIONS, type RawAgentConfig } from "./agent-schema.ts";
 
 /** Credentials for pulls from one registry (`[[registries]]`). */
+export type { NotifyConfig } from "./_agent-ops.ts";
+
 export interface RegistryConfig {
   host: string;
   username: string;
@@ -58,6 +61,12 @@ export interface AgentConfig {
   /** `[policy]` (SPEC §7.1): what containers may reach on the host; the defaults allow nothing beyond each service's own directory. */
   policy: { hostPaths: string[]; hostNetwork: boolean; devices: string[]; maxArchiveBytes: number };
   log: { level: "debug" | "info" | "warn" | "error" };
+  /** `[prune]` (SPEC §7.6): successful deployments per component whose images `mcp node prune` keeps. */
+  prune: { keep: number };
+  /** `[metrics]` (SPEC §7.8): the Prometheus endpoint's address; null = off. */
+  metrics: { listen: string } | null;
+  /** `[[notify]]` (SPEC §7.8): where every alert is sent besides alert_command. */
+  notify: NotifyConfig[];
 }
 
 /** Options of the agent config readers: HOME for `~`, and the environment for overrides (passed in). */
@@ -156,5 +165,6 @@ function build(raw: RawAgentConfig, source: string, home: string): AgentConfig {
       maxArchiveBytes: parseSize(raw.policy?.max_archive_bytes ?? "20GiB"),
     },
     log: { level: raw.log?.level ?? "info" },
+    ...buildOps(raw, p),
   };
 }

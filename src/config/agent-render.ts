@@ -74,6 +74,18 @@ on_boot = "start"                # at the agent's start: "start" what is desired
 # password_file = ${q(join(opts.dir, "registry-token"))}
 # ca_cert = "/etc/mcp/registry-ca.pem"  # only for a registry whose certificate a private CA signed
 
+# [prune]                        # mcp node prune
+# keep = 3                       # successful deployments per component whose images a prune keeps
+
+# [metrics]                      # Prometheus endpoint; off while absent
+# listen = "127.0.0.1:9464"      # HTTPS with this agent's certificate; GET /metrics with a viewer token
+
+# [[notify]]                     # every alert (drift, flapping, unhealthy, recovered); one block per channel
+# url = "https://ntfy.example.net/ops"   # https (http only to a loopback address)
+# kind = "ntfy"                  # "webhook" (the alert as JSON) or "ntfy" (the message; title, priority, tags)
+# token_file = ${q(join(opts.dir, "ntfy-token"))}  # sent as Authorization: Bearer, read at each send
+# timeout = "10s"                # per try; 5 tries with backoff, then that channel gives the alert up
+
 [policy]                         # what containers may reach on this host (SPEC §7.1); admin-owned
 host_paths = []                  # extra host directories volumes may mount, besides each
                                  # service's own srv_root/<service>/ and named volumes

@@ -9,6 +9,7 @@ import { isDuration, MAX_TIMER_MS, parseDuration } from "../lib/duration.ts";
 import { isSize, parseSize } from "../lib/size.ts";
 import { NAME_RULE, NAME_RULE_TEXT } from "../lib/names.ts";
 import { hostPortProblem, isServerUrl, splitHostPort } from "./_paths.ts";
+import { MetricsSchema, NotifySchema, PruneSchema } from "./_agent-ops.ts";
 
 const nonEmpty = v.pipe(v.string(), v.minLength(1, "must not be empty"));
 const duration = v.pipe(
@@ -101,6 +102,9 @@ export const AgentConfigSchema = v.strictObject({
     }),
   ),
   log: v.optional(v.strictObject({ level: v.optional(v.picklist(["debug", "info", "warn", "error"])) })),
+  prune: v.optional(PruneSchema),
+  metrics: v.optional(MetricsSchema),
+  notify: v.optional(v.array(NotifySchema)),
 });
 
 /** The agent config file as written, after schema validation. */

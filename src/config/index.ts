@@ -11,7 +11,8 @@ export {
   describeValue, formatProblem, lineEnding, parseTomlText, problemsError, problemsFromIssues,
   tomlString, tomlStringArray, type Problem, type ProblemsErrorOptions,
 } from "./_toml.ts";
-export { parseAgentConfig, type AgentConfig, type AgentConfigOptions, type RegistryConfig } from "./agent-parse.ts";
+export { parseAgentConfig, type AgentConfig, type AgentConfigOptions, type NotifyConfig, type RegistryConfig } from "./agent-parse.ts";
+export { NOTIFY_LIMITS, notifyUrlProblem } from "./_agent-ops.ts";
 export { renderAgentConfig, type AgentConfigTemplate } from "./agent-render.ts";
 export { addNodeToText, removeNodeFromText, type NodeEditOptions, type NodeInput } from "./cli-edit.ts";
 export {

@@ -17,6 +17,10 @@ import { createAlerter, createJournal, startMonitor, type ExecFn, type LiveState
 import { createAttacher, createPodmanRuntime, createRunner, reapOrphanedExecs } from "../node/podman/index.ts";
 import { createExecRegistry } from "../node/exec/index.ts";
 import { getService, openDb } from "../node/store/index.ts";
+import { verbOf } from "../node/podman/runner.ts";
+import { createReclaimableEstimate } from "../node/images/index.ts";
+import { collectMetrics, EventCounters, Histograms, PODMAN_BOUNDS, startMetricsServer, timePodmanCalls } from "../node/metrics/index.ts";
+import { createNotifier } from "../node/notify/index.ts";
 import pkg from "../../package.json" with { type: "json" };
 
 const LEVELS = { error: 0, warn: 1, info: 3, debug: 4 } as const;
@@ -55,7 +59,9 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
   // No service directory may be, hold or sit inside the agent's own state (SPEC §7.1): refuse such a layout at once.
   const protectedPaths = protectedPathsOf(cfg);
   assertLayout(cfg.agent.srvRoot, protectedPaths);
-  const runner = createRunner({ bin: cfg.agent.podman, log });
+  // Every podman call is timed for /metrics (SPEC §7.8).
+  const podmanCalls = new Histograms(PODMAN_BOUNDS);
+  const runner = timePodmanCalls(createRunner({ bin: cfg.agent.podman, log }), verbOf, podmanCalls);
   const runtime = createPodmanRuntime({
     runner, timeouts: { callMs: cfg.agent.podmanTimeoutMs, pullMs: cfg.agent.pullTimeoutMs },
     // mcp exec: podman attached to the caller; a cancelled command is killed inside the user namespace when rootless.
@@ -77,6 +83,8 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
   const clock = systemClock;
   const locks = createLocks();
   const journal = createJournal(db);
+  const counters = new EventCounters();
+  journal.subscribe((e) => counters.count(e));
   // Deployments a killed agent left pending: closed, and the registry made to say what runs.
   await recoverInterruptedDeployments({ runtime, db, clock, log, journal });
   // Execs a killed agent left running (their callers are gone with it) are ended before anything is served.
@@ -118,11 +126,13 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
   const exec: ExecFn = async (argv, env, stdin, timeoutMs) => {
     await createRunner({ bin: argv[0]!, env: { ...io.env, ...env }, log }).run(argv.slice(1), { timeoutMs, stdin });
   };
+  // `[[notify]]` channels (SPEC §7.8): every alert, each channel with its own queue and retries.
+  const notifier = await createNotifier({ channels: cfg.notify, log });
   const monitor = await startMonitor({
     runtime,
     db,
     journal,
-    alerter: createAlerter({ command: cfg.monitor.alertCommand, exec, journal, log, clock, node: cfg.agent.nodeName }),
+    alerter: createAlerter({ command: cfg.monitor.alertCommand, exec, journal, log, clock, node: cfg.agent.nodeName, notify: notifier.send }),
     clock,
     log,
     rules: {
@@ -181,30 +191,34 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
     self: selfArgv(),
     userns: ns.rootless ? ns : undefined,
     guard: createStateGuard(cfg.agent.srvRoot, protectedPaths),
+    images: { keep: cfg.prune.keep, estimate: createReclaimableEstimate({ runtime, db, keep: cfg.prune.keep, clock, log }) },
     execs,
   };
+  const mcias = cfg.auth.mode === "mcias" && cfg.mcias
+    ? createMciasValidator({ serverUrl: cfg.mcias.serverUrl, caPem: readPem(cfg.mcias.caCert, "[mcias] ca_cert"), cacheTtlMs: cfg.mcias.cacheTtlMs, clock })
+    : undefined;
   const server = await startAgentServer({
     listen: cfg.server.listen,
     tlsCert: cfg.server.tlsCert,
     tlsKey: cfg.server.tlsKey,
     clientCa: cfg.server.clientCa,
     authMode: cfg.auth.mode,
-    ...(cfg.auth.mode === "mcias" && cfg.mcias
-      ? {
-        mcias: createMciasValidator({
-          serverUrl: cfg.mcias.serverUrl,
-          caPem: readPem(cfg.mcias.caCert, "[mcias] ca_cert"),
-          cacheTtlMs: cfg.mcias.cacheTtlMs,
-          clock,
-        }),
-      }
-      : {}),
+    ...(mcias ? { mcias } : {}),
     api: createHandlers(deps, monitor.live, facts),
     db,
     clock,
     log,
   });
   log.info("agent serving", { node: cfg.agent.nodeName, listen: cfg.server.listen, port: server.port, version: pkg.version });
+  // `[metrics]` (SPEC §7.8): off when absent; the agent's TLS, tokens, flood limiter and audit trail.
+  const metrics = cfg.metrics ? await startMetricsServer({
+    listen: cfg.metrics.listen, ...server.shared, db, clock, mode: cfg.auth.mode, ...(mcias ? { mcias } : {}), log,
+    collect: () => collectMetrics({
+      node: cfg.agent.nodeName, version: pkg.version, startedAt: facts.startedAt, db, counters, podman: podmanCalls,
+      notify: notifier.stats, reclaimable: facts.images.estimate.peek,
+    }),
+  }) : null;
+  if (metrics) log.info("metrics serving", { listen: cfg.metrics!.listen, port: metrics.port });
 
   // SIGHUP: read the certificate (and client CA) again; the file watch does the same on its own.
   const reloadTls = (why: string) => {
@@ -228,10 +242,12 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
   await new Promise<void>((resolve) => stop.signal.addEventListener("abort", () => resolve(), { once: true }));
   clearInterval(renewTimer);
   process.off("SIGHUP", onHup);
+  await metrics?.close();
   // Open execs would hold the shutdown for its whole grace: their commands are killed and their callers told first.
   await execs.closeAll();
   await server.close();
   await monitor.stop();
+  notifier.close();
   db.close();
   return 0;
 }

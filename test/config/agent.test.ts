@@ -50,6 +50,9 @@ const DEFAULTS: AgentConfig = {
   registries: [],
   policy: { hostPaths: [], hostNetwork: false, devices: [], maxArchiveBytes: 20 * 1024 ** 3 },
   log: { level: "info" },
+  prune: { keep: 3 },
+  metrics: null,
+  notify: [],
 };
 
 describe("parseAgentConfig", () => {
@@ -127,7 +130,7 @@ level = "debug"
   test("unknown keys, bad values and the mcias rule, with lines", () => {
     const msg = (text: string) => failure(() => parse(text)).message;
     expect(msg(`${MINIMAL}\n[monitor]\nflap_treshold = 3\n`)).toBe(`${PATH}:13: monitor.flap_treshold: unknown key`);
-    expect(msg(`${MINIMAL}\n[metrics]\n`)).toBe(`${PATH}:12: metrics: unknown key`);
+    expect(msg(`${MINIMAL}\n[metricz]\n`)).toBe(`${PATH}:12: metricz: unknown key`);
     expect(msg(MINIMAL.replace('node_name = "rift"', 'node_name = "rift"\nruntime = "docker"'))).toBe(`${PATH}:8: agent.runtime: expected one of "podman", got "docker"`);
     expect(msg(`${MINIMAL}\n[monitor]\ncooldown = "15 minutes"\n`)).toStartWith(`${PATH}:13: monitor.cooldown: "15 minutes" is not a duration`);
     expect(msg(`${MINIMAL}\n[monitor]\nretention = "0d"\n`)).toBe(`${PATH}:13: monitor.retention: must be longer than 0`);

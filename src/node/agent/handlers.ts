@@ -16,6 +16,7 @@ import { restoreService, snapshotService } from "../snapshot/index.ts";
 import { createExecHandlers } from "./exec.ts";
 import type { ExecRegistry } from "../exec/index.ts";
 import { createSecretHandlers } from "./secrets.ts";
+import { createPruneHandlers } from "./prune.ts";
 
 function assertTarget(t: { service: string; component: string }): void {
   assertServiceName("service", t.service);
@@ -132,6 +133,7 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: H
   return {
     ...createExecHandlers(deps, live, opts?.execs),
     ...createSecretHandlers(deps),
+    ...createPruneHandlers(deps, facts),
     async syncDesiredState(input, ctx) {
       for (const s of input.services) assertDeployable(s, node);
       // A recorded spec is what `start` recreates a missing container from: the policy applies when it is recorded too.

@@ -1,6 +1,7 @@
 import { readFileSync, statfsSync } from "node:fs";
 import { cpus, freemem, loadavg, totalmem, uptime } from "node:os";
 import type { NodeStatusReport } from "../../rpc/index.ts";
+import type { ReclaimableEstimate } from "../images/index.ts";
 import type { LiveState } from "../monitor/index.ts";
 import { listServices, type Db } from "../store/index.ts";
 
@@ -14,6 +15,8 @@ export interface NodeFacts {
   startedAt: number;
   /** The agent certificate's expiry (Unix ms); 0 when unknown. */
   certNotAfter: number;
+  /** Image pruning (SPEC §7.6): `[prune] keep`, and the estimate of what a prune would free; absent in tests that do not need it. */
+  images?: { keep: number; estimate: ReclaimableEstimate };
 }
 
 /** Memory the kernel says is available to new work (MemAvailable), else free memory. */
@@ -45,7 +48,9 @@ function disk(path: string): { total: number; free: number } {
  * not be confused: `uptimeMs` is the host's (since boot), the agent's own is
  * `now - agentStartedAt` (both on this clock, so the CLI's clock does not enter).
  */
-export function nodeStatus(facts: NodeFacts, db: Db, live: LiveState, now: number): NodeStatusReport {
+export async function nodeStatus(facts: NodeFacts, db: Db, live: LiveState, now: number): Promise<NodeStatusReport> {
+  // Cached for a while and computed in the background; a podman that hangs delays this answer by 3 s at most.
+  const reclaimableBytes = await facts.images?.estimate.get(3000);
   const services = listServices(db);
   const components = services.flatMap((s) => s.components);
   const d = disk(facts.srvRoot);
@@ -68,5 +73,6 @@ export function nodeStatus(facts: NodeFacts, db: Db, live: LiveState, now: numbe
     agentStartedAt: facts.startedAt,
     certNotAfter: facts.certNotAfter,
     now,
+    ...(reclaimableBytes !== undefined ? { reclaimableBytes } : {}),
   };
 }

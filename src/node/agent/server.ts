@@ -6,9 +6,9 @@ import type { Logger } from "../../lib/log.ts";
 import type { AgentApi } from "../../rpc/index.ts";
 import { createRpcServer, listen, type AuditEntry } from "../../rpc/server.ts";
 import { appendAudit, type Db } from "../store/index.ts";
-import { createFloodLimiter, type FloodOptions, type FloodStats, type Identity } from "../auth/index.ts";
+import { createFloodLimiter, type FloodLimiter, type FloodOptions, type FloodStats, type Identity } from "../auth/index.ts";
 import { createAuthenticator } from "./auth.ts";
-import { createCertSource } from "./tls.ts";
+import { createCertSource, type CertSource } from "./tls.ts";
 
 export interface AgentServerOptions {
   listen: string;
@@ -35,6 +35,8 @@ export interface RunningServer {
   certNotAfter(): number;
   /** The unauthenticated-flood limiter's counters. */
   floodStats(): FloodStats;
+  /** What another listener of the agent (the metrics endpoint) shares: its TLS material, the flood limiter, the audit trail. */
+  shared: { tls: Pick<CertSource, "pem" | "onChange">; flood: FloodLimiter; audit: (e: AuditEntry) => void };
   /** Stops accepting calls and waits (up to graceMs) for running ones. */
   close(graceMs?: number): Promise<void>;
 }
@@ -86,6 +88,7 @@ export async function startAgentServer(o: AgentServerOptions): Promise<RunningSe
     reloadTls: (why) => certs.reload(why),
     certNotAfter: () => certs.notAfter(),
     floodStats: () => flood.stats(),
+    shared: { tls: certs, flood, audit },
     close: (graceMs = 10_000) =>
       new Promise<void>((resolve) => {
         certs.close();

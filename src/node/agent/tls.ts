@@ -20,6 +20,10 @@ export interface CertSource {
   /** The current certificate's expiry (Unix ms). */
   notAfter(): number;
   close(): void;
+  /** The PEM files' current content (the metrics endpoint serves them too). */
+  pem(): { cert: Buffer; key: Buffer; ca: Buffer | null };
+  /** Calls l after each reload that changed them; returns the unsubscribe function. */
+  onChange(l: () => void): () => void;
 }
 
 function readPair(certFile: string, keyFile: string): { cert: Buffer; key: Buffer; notAfter: number } {
@@ -46,6 +50,7 @@ export function createCertSource(o: { certFile: string; keyFile: string; clientC
   }
   const identityListeners = new Set<(u: IdentityUpdate) => void>();
   const caListeners = new Set<(u: CaUpdate) => void>();
+  const changeListeners = new Set<() => void>();
   const provider = {
     // Listeners are told on the next turn: grpc-js registers its own watcher only after adding them.
     addIdentityCertificateListener(l: (u: IdentityUpdate) => void) {
@@ -82,6 +87,7 @@ export function createCertSource(o: { certFile: string; keyFile: string; clientC
       return true;
     }
     current = next;
+    for (const l of changeListeners) l();
     for (const l of identityListeners) l({ certificate: current.cert, privateKey: current.key });
     if (current.ca) for (const l of caListeners) l({ caCertificate: current.ca });
     o.log.info("TLS certificate reloaded", { why, notAfter: new Date(current.notAfter).toISOString() });
@@ -108,6 +114,11 @@ export function createCertSource(o: { certFile: string; keyFile: string; clientC
     credentials,
     reload,
     notAfter: () => current.notAfter,
+    pem: () => ({ cert: current.cert, key: current.key, ca: current.ca }),
+    onChange(l) {
+      changeListeners.add(l);
+      return () => changeListeners.delete(l);
+    },
     close() {
       clearTimeout(timer);
       for (const w of watchers) w.close();

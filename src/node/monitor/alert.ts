@@ -30,6 +30,9 @@ export function alertMessage(a: AlertFacts): string {
       return `${who} is unhealthy: it runs but its health probe keeps failing (was ${a.previous})`;
     case "recovered":
       return `${who} recovered: ${a.observed} as desired (was ${a.previous})`;
+    default:
+      // A kind added later (unhealthy, SPEC §7.5) still reads as a line until it has its own words.
+      return `${who}: ${String(a.kind)} (desired ${a.desired}, observed ${a.observed}, was ${a.previous})`;
   }
 }
 
@@ -72,11 +75,12 @@ export function alertCommandError(command: readonly string[], err: unknown): str
 }
 
 /**
- * Sends alerts: records each as an event, then runs `alert_command` (if any)
- * in the background. A failing or hanging command is logged and never holds
- * up the monitor.
+ * Sends alerts: records each as an event, hands it to the `[[notify]]`
+ * channels (`notify`, which must return at once: src/node/notify/ queues),
+ * then runs `alert_command` (if any) in the background. A failing or hanging
+ * command or channel is logged and never holds up the monitor.
  */
-export function createAlerter(o: { command: string[]; exec: ExecFn; journal: Journal; log: Logger; clock: Clock; node: string }) {
+export function createAlerter(o: { command: string[]; exec: ExecFn; journal: Journal; log: Logger; clock: Clock; node: string; notify?: (a: AlertFacts) => void }) {
   let running = 0;
   return {
     /** Commands still running (for tests and shutdown). */
@@ -86,6 +90,11 @@ export function createAlerter(o: { command: string[]; exec: ExecFn; journal: Jou
       const message = alertMessage(facts);
       o.journal.append({ time: facts.time, service: a.service, component: a.component, kind: a.kind, message });
       o.log.warn("alert", { kind: a.kind, service: a.service, component: a.component, desired: a.desired, observed: a.observed });
+      try {
+        o.notify?.(facts);
+      } catch (err) {
+        o.log.error("notify dispatch failed", { kind: a.kind, service: a.service, component: a.component, error: messageOf(err) });
+      }
       if (o.command.length === 0) return;
       const { env, json } = alertPayload(facts);
       running++;

@@ -244,3 +244,18 @@ export function waitArgs(name: string): string[] {
 export function eventsArgs(sinceMs: number): string[] {
   return ["events", "--format", "json", "--filter", "type=container", "--since", new Date(sinceMs).toISOString()];
 }
+
+/** `podman images` as JSON: every local image (one entry per name; intermediate build layers left out). */
+export function imagesArgs(): string[] {
+  return ["images", "--format", "json"];
+}
+
+/**
+ * `podman image rm` of one image by its names (podman refuses an id that
+ * has several), or by id when it has none; never `--force`, which would
+ * remove the containers using it.
+ */
+export function imageRmArgs(refs: readonly string[]): string[] {
+  if (refs.length === 0) throw new McpError("invalid_argument", "no image to remove", "name an image");
+  return ["image", "rm", ...refs.map((r) => operand("image", r))];
+}

@@ -23,6 +23,7 @@ import {
 } from "./args.ts";
 import { streamLog, type LogDeps } from "./_log-stream.ts";
 import { podmanSecrets } from "./_secrets.ts";
+import { podmanImages } from "./_images.ts";
 import { parseEvent, parseImageInspect, parseInspect, parseLogTarget, parsePs, parseVersion, type LogTarget, type ParsedImage } from "./parse.ts";
 import { createAttacher, RunnerError, reasonOf, type Runner } from "./runner.ts";
 import type { Attacher } from "./_attach.ts";
@@ -123,6 +124,7 @@ export function createPodmanRuntime(opts: PodmanRuntimeOptions): ContainerRuntim
 
   return {
     ...podmanSecrets((argv, stdin) => runner.run(argv, { timeoutMs: callMs, ...(stdin ? { stdin } : {}) })),
+    ...podmanImages((argv) => call(argv)),
 
     async version(): Promise<string> {
       try {

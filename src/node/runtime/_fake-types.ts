@@ -11,6 +11,8 @@ export interface FakeImage {
   id: string;
   digest: string;
   env: string[];
+  /** Bytes (listImages); 1 MB unless given. */
+  size?: number;
 }
 
 /** A container as the fake holds it. */
@@ -55,9 +57,9 @@ export function randomHex(bytes: number): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export function makeImage(ref: string, opts: { digest?: string; env?: string[] }): FakeImage {
+export function makeImage(ref: string, opts: { digest?: string; env?: string[]; size?: number }): FakeImage {
   const id = randomHex(32);
-  return { ref, id, digest: opts.digest ?? `sha256:${id}`, env: [...(opts.env ?? [])] };
+  return { ref, id, digest: opts.digest ?? `sha256:${id}`, env: [...(opts.env ?? [])], ...(opts.size !== undefined ? { size: opts.size } : {}) };
 }
 
 /** The image env overlaid by the spec env (a spec entry replaces the image's entry of the same key). */

@@ -14,6 +14,7 @@ import {
   type FakeContainer, type FakeDump, type FakeImage, type FakeRuntimeOptions, type ImageBehaviour, type ProbeBehaviour,
 } from "./_fake-types.ts";
 import { FakeSecrets, settingsOfSpec } from "./_fake-secrets.ts";
+import { findFakeImage, listFakeImages, removeFakeImage } from "./_fake-images.ts";
 import { fakeExecSession, type ExecSession, type ExecSessionOptions } from "./_fake-exec.ts";
 
 export type { FakeContainer, FakeContainerDump, FakeDump, FakeImage, FakeRuntimeOptions, ImageBehaviour, ProbeBehaviour } from "./_fake-types.ts";
@@ -38,7 +39,7 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   /** Makes an image present locally (replacing one with the same ref) and returns it. */
-  addImage(ref: string, opts: { digest?: string; env?: string[] } = {}): ImageInfo {
+  addImage(ref: string, opts: { digest?: string; env?: string[]; size?: number } = {}): ImageInfo {
     const img = makeImage(ref, opts);
     this.images.set(ref, img);
     this.imagesById.set(img.id, img);
@@ -46,7 +47,7 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   /** Makes an image pullable: a later pull(ref) copies it locally. Replacing it simulates a moved tag. */
-  addRemoteImage(ref: string, opts: { digest?: string; env?: string[] } = {}): void {
+  addRemoteImage(ref: string, opts: { digest?: string; env?: string[]; size?: number } = {}): void {
     this.remote.set(ref, makeImage(ref, opts));
   }
 
@@ -288,19 +289,12 @@ export class FakeRuntime implements ContainerRuntime {
     return c;
   }
 
-  /**
-   * A local image by reference, id, or `repo@digest` (as podman resolves
-   * them); an image whose tag moved away is still found by id and digest, as
-   * podman keeps it.
-   */
-  private findImage(refOrId: string): FakeImage | undefined {
-    const found = this.images.get(refOrId) ?? this.imagesById.get(refOrId);
-    if (found) return found;
-    const at = refOrId.indexOf("@");
-    if (at < 0) return undefined;
-    const [repo, digest] = [refOrId.slice(0, at), refOrId.slice(at + 1)];
-    return [...this.imagesById.values()].find((img) => img.digest === digest && (img.ref === repo || img.ref.startsWith(`${repo}:`)));
-  }
+  private readonly imageMaps = { images: this.images, imagesById: this.imagesById, containers: this.containers };
+  /** A local image by reference, id or `repo@digest` (_fake-images.ts). */
+  private findImage = (refOrId: string): FakeImage | undefined => findFakeImage(this.imageMaps, refOrId);
+  /** Local images (port.ts; _fake-images.ts is the behaviour). */
+  listImages = async () => (this.injected("listImages"), listFakeImages(this.imageMaps));
+  removeImage = async (id: string) => (this.injected("removeImage"), removeFakeImage(this.imageMaps, id));
 
   private observe(c: FakeContainer): ObservedContainer {
     return {

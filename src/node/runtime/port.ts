@@ -1,4 +1,4 @@
-import type { ContainerDetails, ContainerSpec, ImageInfo, ObservedContainer, RuntimeEvent, SecretEntry } from "./types.ts";
+import type { ContainerDetails, ContainerSpec, ImageInfo, ObservedContainer, RuntimeEvent, LocalImage, SecretEntry } from "./types.ts";
 import type { ExecSession, ExecSessionOptions } from "./exec-session.ts";
 
 /** Options of a pull. */
@@ -107,4 +107,14 @@ export interface ContainerRuntime {
 
   /** Every secret of the runtime: names and ids, never values. */
   listSecrets(): Promise<SecretEntry[]>;
+
+  /** Every local image (intermediate build layers excepted), one entry per image with all its names. */
+  listImages(): Promise<LocalImage[]>;
+
+  /**
+   * Removes a local image by id, with all its names; never a container.
+   * Idempotent: false when there was none. Fails `failed_precondition` when
+   * a container (in any state) uses it.
+   */
+  removeImage(id: string): Promise<boolean>;
 }

@@ -88,3 +88,16 @@ export interface RuntimeEvent {
   exitCode: number | null;
   image: string;
 }
+
+/** A local image as the runtime lists it (mcp node prune, SPEC §7.6). */
+export interface LocalImage {
+  id: string;
+  /** Its names (`repo:tag`); empty for a dangling image. */
+  names: string[];
+  /** Every digest it is known by (`sha256:…`): its manifest digest, its repo digests', and its id as `sha256:<id>`. */
+  digests: string[];
+  /** The runtime's size of the image in bytes (layers shared with other images counted in each). */
+  size: number;
+  /** Containers (in any state) made from it. */
+  containers: number;
+}

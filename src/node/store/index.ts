@@ -7,3 +7,4 @@ export * from "./backup.ts";
 export { integrityCheck, vacuumInto } from "./sqlite-files.ts";
 export * from "./audit.ts";
 export * from "./secrets.ts";
+export * from "./deployment-stats.ts";

@@ -15,6 +15,7 @@ export function statusLines(s: NodeStatusReport): [string, string][] {
     ["cpu", `${s.cpus} cores, load ${s.load1.toFixed(2)}`],
     ["host uptime", formatUptime(s.uptimeMs)],
     ["certificate", certDays === null ? "unknown" : `expires ${new Date(s.certNotAfter).toISOString().slice(0, 10)} (${certDays} days)`],
+    ["reclaimable", `${formatBytes(s.reclaimableBytes ?? 0)} of images (mcp node prune ${s.node})`],
   ];
 }
 
@@ -27,5 +28,6 @@ export function statusJson(s: NodeStatusReport): Record<string, unknown> {
     // uptime_ms is the host's (kept for scripts that read it); the agent's is its own field.
     uptime_ms: s.uptimeMs, host_uptime_ms: s.uptimeMs, agent_uptime_ms: s.now - s.agentStartedAt,
     agent_started_at: new Date(s.agentStartedAt).toISOString(), cert_not_after: s.certNotAfter ? new Date(s.certNotAfter).toISOString() : null,
+    reclaimable_bytes: s.reclaimableBytes ?? 0,
   };
 }

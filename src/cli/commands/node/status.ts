@@ -9,7 +9,7 @@ import { statusJson, statusLines } from "./_status.ts";
 
 export default (io: CliIO) =>
   defineCommand({
-    meta: { name: "status", description: "Each node's agent, podman, counts, disk, memory, CPU, uptime and certificate expiry" },
+    meta: { name: "status", description: "Each node's agent, podman, counts, disk, memory, CPU, uptime, certificate expiry and reclaimable image bytes" },
     args: {
       name: { type: "positional", description: "only this node", required: false },
       ...commonArgs,
