@@ -118,3 +118,15 @@ describe("mcp import compose (the process)", () => {
     expect(existsSync(join(dir, "shop.toml"))).toBe(false);
   });
 });
+
+describe("mcp import compose with the CLI config", () => {
+  test("writes into <services.dir>/<service>.toml, and warns when the node is not configured", async () => {
+    const dir = project({ "compose.yml": "services:\n  web: {image: a:1}\n" });
+    const services = join(dir, "services");
+    writeFileSync(join(dir, "mcp.toml"), `[services]\ndir = ${JSON.stringify(services)}\n`);
+    const r = await runMcp("source", ["import", "compose", join(dir, "compose.yml"), "--service", "shop", "--node", "rift", "--config", join(dir, "mcp.toml")]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`warning: node rift is not in ${join(dir, "mcp.toml")}: add it before deploying`);
+    expect(parseServiceDef(readFileSync(join(services, "shop.toml"), "utf8"), "shop.toml", { expectName: "shop" }).def.node).toBe("rift");
+  });
+});

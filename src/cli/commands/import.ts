@@ -38,7 +38,11 @@ const compose = (io: CliIO) =>
       const srvRoot = args["srv-root"] ?? "/srv";
       if (!srvRoot.startsWith("/")) throw new McpError("invalid_argument", `--srv-root: ${JSON.stringify(srvRoot)} is not an absolute path`, "give the node's [agent] srv_root, e.g. /srv");
       const file = resolve(io.cwd, args.file);
-      const out = args.out ? resolve(io.cwd, args.out) : serviceDefPath((await loadConfig(io, args.config)).services.dir, args.service);
+      const cfg = args.out ? undefined : await loadConfig(io, args.config);
+      const out = args.out ? resolve(io.cwd, args.out) : serviceDefPath(cfg!.services.dir, args.service);
+      if (cfg && !cfg.nodes.some((n) => n.name === args.node)) {
+        warn(io, `node ${args.node} is not in ${cfg.path}: add it before deploying (mcp node add ${args.node} <host:port> --ca-cert <ca.pem>)`);
+      }
       refuseExisting(out);
       const dir = dirname(file);
       const text = readComposeFile(file);
