@@ -6,13 +6,15 @@
 # mmdebstrap (the Debian root file system in which test/ops/reboot.e2e.test.ts
 # boots a real systemd), and docker-compose (Debian's 1.29, which test/e2e/compose.e2e.test.ts
 # runs against podman's API socket to compare with what mcp import compose deploys),
-# and prometheus (its promtool checks the agent's /metrics, test/e2e/metrics.e2e.test.ts).
+# and prometheus (its promtool checks the agent's /metrics, test/e2e/metrics.e2e.test.ts),
+# and tmux (the interactive mcp exec -it and secret prompts are driven through it; catatonit,
+# podman's init, is also the subreaper that lets the agent end a cancelled exec).
 # Idempotent. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
 # catatonit is the init process podman runs for --init (a component's init = true; Debian's podman only recommends it).
 need=()
-for pkg in podman runc uidmap slirp4netns zstd busybox-static docker-registry systemd nix-bin openssl mmdebstrap catatonit docker-compose prometheus; do
+for pkg in podman runc uidmap slirp4netns zstd busybox-static docker-registry systemd nix-bin openssl mmdebstrap catatonit docker-compose prometheus tmux; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 
