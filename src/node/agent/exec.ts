@@ -8,6 +8,7 @@ import type { DeployDeps } from "../deploy/index.ts";
 import { createExecRegistry, runExec, type ExecRegistry } from "../exec/index.ts";
 import type { LiveState } from "../monitor/index.ts";
 import { assertName, assertServiceName } from "./validate.ts";
+import { escapeControl } from "../../lib/text.ts";
 
 /** The most arguments, and bytes of them all, an exec may carry (Linux allows far more; a script belongs in a file). */
 export const MAX_EXEC_ARGS = 4096;
@@ -42,6 +43,8 @@ export function createExecHandlers(deps: DeployDeps, live: () => LiveState, exec
   return {
     async exec(start, input, ctx, send) {
       assertExecStart(start);
+      // The audit record is written when the exec ends; a long session shows in the log from its start.
+      deps.log.info("exec started", { identity: ctx.identity.name, target: `${start.service}/${start.component || "-"}`, argv: escapeControl(JSON.stringify(start.argv)).slice(0, 200) });
       const stateOf = (name: string) => live().get(name)?.state;
       return registry.run(ctx.identity.name, (closing) =>
         runExec({ node: deps.node, db: deps.db, runtime: deps.runtime, stateOf }, start, input, AbortSignal.any([ctx.signal, closing]), send));
