@@ -46,7 +46,7 @@ describe.skipIf(!podman.ok)("e2e: mcp node prune (real podman, rootless agent)",
     expect(r.stdout).toMatch(/^local: would remove 2 images, [\d.]+ MiB \(dry run: nothing was removed\)\n/);
     expect(r.stdout).toContain(`${repo}:v1`);
     expect(r.stdout).toContain(`${repo}:v2`);
-    expect(r.stdout).toMatch(new RegExp(`kept for rollbacks and deployed versions: 1 image[^\\n]*\\n[^]*${repo}:v3`));
+    expect(r.stdout).toMatch(new RegExp(`kept for rollbacks and deployed versions \\(images in use are not listed\\): 1 image[^\\n]*\\n[^]*${repo}:v3`));
     for (const tag of ["v1", "v2", "v3", "v4"]) expect(await exists(`${repo}:${tag}`)).toBe(true);
     const st = await agent.cli(["node", "status", "local", "--json"]);
     // With the default keep (3) only v1 is reclaimable.

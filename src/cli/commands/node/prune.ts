@@ -17,7 +17,7 @@ export function pruneText(r: PruneReport, dryRun: boolean): string {
   const removed = r.removed.length > 0 ? renderTable(["IMAGE", "NAMES", "SIZE"], rows(r.removed)) : "";
   const keptBytes = r.kept.reduce((n, i) => n + i.size, 0);
   const kept = r.kept.length > 0
-    ? `\nkept for rollbacks and deployed versions: ${plural(r.kept.length, "image")}, ${formatBytes(keptBytes)}\n${renderTable(["IMAGE", "NAMES", "SIZE"], rows(r.kept))}`
+    ? `\nkept for rollbacks and deployed versions (images in use are not listed): ${plural(r.kept.length, "image")}, ${formatBytes(keptBytes)}\n${renderTable(["IMAGE", "NAMES", "SIZE"], rows(r.kept))}`
     : "";
   return head + removed + kept;
 }
