@@ -15,6 +15,8 @@ import { composeMissing, ensureFixtureImages, startComposeSocket, type ComposeSo
 import { removeContainers } from "../support/image.ts";
 
 const RUN = crypto.randomUUID().slice(0, 4);
+/** This run's part of every project name. */
+const TAG = `r${RUN}`;
 const CASES: Case[] = [{ dir: "10-limits", kube: "pod" }, { dir: "18-wordpress-like", kube: "deployment" }];
 const P = ["podman"];
 
@@ -34,7 +36,7 @@ describe.skipIf(!!missing && !inCI)("e2e: limits from compose, on rootful podman
     agent = await startTestAgent({ flavor: "binary", user: "root" });
     socket = await startComposeSocket({ rootless: false });
     await $`${P} network create ${network}`.quiet();
-    const lane = { agent, socket, podman: P, rootless: false, network, run: `r${RUN}` };
+    const lane = { agent, socket, podman: P, rootless: false, network, run: TAG };
     await Promise.all(CASES.map(async (c) => outcomes.set(c.dir, await runFixture(lane, c).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))))));
   }, 600_000);
 
@@ -42,8 +44,9 @@ describe.skipIf(!!missing && !inCI)("e2e: limits from compose, on rootful podman
     if (missing) return;
     await socket?.stop();
     await agent?.stop();
-    await removeContainers(`cf`, P).catch(() => {});
-    const vols = (await $`${P} volume ls --format ${"{{.Name}}"}`.nothrow().quiet().text()).split("\n").filter((v) => v.includes(`r${RUN}`));
+    // Only this run's: containers and volumes are named after its projects (cf<NN>-<run>).
+    for (const c of CASES) await removeContainers(`cf${c.dir.slice(0, 2)}-${TAG}`, P).catch(() => {});
+    const vols = (await $`${P} volume ls --format ${"{{.Name}}"}`.nothrow().quiet().text()).split("\n").filter((v) => /^cf\d\d-/.test(v) && v.startsWith(`cf${v.slice(2, 4)}-${TAG}_`));
     if (vols.length > 0) await $`${P} volume rm -f ${vols}`.nothrow().quiet();
     await $`${P} network rm -f ${network}`.nothrow().quiet();
   });

@@ -76,8 +76,9 @@ describe.skipIf(!!missing && !inCI)("e2e: mcp import compose deploys what docker
     if (missing) return;
     await socket?.stop();
     await agent?.stop();
-    await removeContainers("cf", P).catch(() => {});
-    const vols = (await $`${P} volume ls --format ${"{{.Name}}"}`.nothrow().quiet().text()).split("\n").filter((v) => v.includes(RUN));
+    // Only this run's: containers and volumes are named after its projects (cf<NN>-<run>).
+    for (const c of CASES) await removeContainers(`cf${c.dir.slice(0, 2)}-${RUN}`, P).catch(() => {});
+    const vols = (await $`${P} volume ls --format ${"{{.Name}}"}`.nothrow().quiet().text()).split("\n").filter((v) => /^cf\d\d-/.test(v) && v.startsWith(`cf${v.slice(2, 4)}-${RUN}_`) || v === `cf-shared-cache-${RUN}`);
     if (vols.length > 0) await $`${P} volume rm -f ${vols}`.nothrow().quiet();
     await $`${P} network rm -f ${network}`.nothrow().quiet();
     for (const o of outcomes.values()) if (!(o instanceof Error)) await $`${P} unshare rm -rf ${o.srvDir}`.nothrow().quiet();
