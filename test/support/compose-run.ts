@@ -6,7 +6,7 @@
  * host ports and (kube play) take the same container names.
  */
 import { $ } from "bun";
-import { cpSync, readFileSync, statfsSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import type { ServiceDef } from "../../src/model/index.ts";
@@ -54,11 +54,19 @@ export interface Lane {
   run: string;
 }
 
-/** Runs a fixture; throws with the tool's output when a step fails. */
+/** Runs a fixture; throws with the tool's output when a step fails. Its work directory is removed at the end (the outcome keeps its path). */
 export async function runFixture(lane: Lane, c: Case): Promise<Outcome> {
+  const workDir = tempDir(`mcp-compose-${c.dir.slice(0, 2)}-`);
+  try {
+    return await runIn(lane, c, workDir);
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+async function runIn(lane: Lane, c: Case, workDir: string): Promise<Outcome> {
   const { agent, socket, podman: P } = lane;
   const project = `cf${c.dir.slice(0, 2)}-${lane.run}`;
-  const workDir = tempDir(`mcp-compose-${c.dir.slice(0, 2)}-`);
   cpSync(join(FIXTURES, c.dir), workDir, { recursive: true });
   const text = readFileSync(join(workDir, "docker-compose.yml"), "utf8");
   const vars: Record<string, string> = { ...c.vars };
@@ -113,8 +121,8 @@ async function playKube(lane: Lane, project: string, kind: "pod" | "deployment",
   if (MCP_USER && lane.rootless) await $`chown ${MCP_USER.uid}:${MCP_USER.gid} ${yamlPath} ${playPath}`.quiet();
   await removeContainers(project, P);
   const played = await $`${P} kube play ${playPath}`.nothrow().quiet();
-  if (played.exitCode !== 0) throw new Error(`podman kube play failed (${played.exitCode}): ${played.stderr.toString()}`);
   try {
+    if (played.exitCode !== 0) throw new Error(`podman kube play failed (${played.exitCode}): ${played.stderr.toString()}`);
     // The pod's id is the line after "Pod:" (a Deployment's pod is not named after the service).
     const lines = played.stdout.toString().split("\n");
     const podId = lines[lines.indexOf("Pod:") + 1]!.trim();
@@ -125,6 +133,7 @@ async function playKube(lane: Lane, project: string, kind: "pod" | "deployment",
     return { containers, ports: pod.InfraConfig?.PortBindings ?? {}, yaml };
   } finally {
     const down = await $`${P} kube down ${playPath}`.nothrow().quiet();
-    if (down.exitCode !== 0) throw new Error(`podman kube down failed (${down.exitCode}): ${down.stderr.toString()}`);
+    // After a failed play, down only clears what it left (its own failure would hide the play's).
+    if (down.exitCode !== 0 && played.exitCode === 0) throw new Error(`podman kube down failed (${down.exitCode}): ${down.stderr.toString()}`);
   }
 }

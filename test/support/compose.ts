@@ -7,7 +7,7 @@
  */
 import { $ } from "bun";
 import type { Subprocess } from "bun";
-import { chownSync, existsSync, readdirSync, readFileSync } from "node:fs";
+import { chownSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ensureTestImages } from "./image.ts";
 import { ROOT, tempDir, waitFor } from "./mcp.ts";
@@ -65,6 +65,7 @@ export async function startComposeSocket(o: { rootless: boolean }): Promise<Comp
     async stop() {
       proc.kill("SIGTERM");
       await proc.exited;
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
