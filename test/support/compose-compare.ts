@@ -154,6 +154,8 @@ export function expectSameAsCompose(o: Outcome): void {
 export function expectSameAsKube(o: Outcome): void {
   expect(o.kube).toBeDefined();
   const kube = o.kube!;
+  // podman kube down removed the pod and its containers.
+  expect(kube.cleanedUp).toBe(true);
   for (const comp of o.def.components) {
     const played = [...kube.containers.values()].find((c) => c.Name.endsWith(`-${comp.name}`));
     expect({ component: comp.name, played: played !== undefined }).toEqual({ component: comp.name, played: true });

@@ -36,7 +36,7 @@ export interface Outcome {
   compose: Map<string, Inspect>;
   mcp: Map<string, Inspect>;
   /** From podman kube play, by container name (`<pod>-<component>`); with the pod's infra port bindings. */
-  kube?: { containers: Map<string, Inspect>; ports: Record<string, { HostIp: string; HostPort: string }[]>; yaml: string };
+  kube?: { containers: Map<string, Inspect>; ports: Record<string, { HostIp: string; HostPort: string }[]>; yaml: string; cleanedUp: boolean };
   workDir: string;
   srvDir: string;
   importStderr: string;
@@ -130,10 +130,14 @@ async function playKube(lane: Lane, project: string, kind: "pod" | "deployment",
     const names = pod.Containers.map((x) => x.Name).filter((n) => !n.endsWith("-infra"));
     const containers = new Map<string, Inspect>();
     for (const x of JSON.parse(await $`${P} container inspect ${names}`.quiet().text()) as Inspect[]) containers.set(x.Name, x);
-    return { containers, ports: pod.InfraConfig?.PortBindings ?? {}, yaml };
-  } finally {
     const down = await $`${P} kube down ${playPath}`.nothrow().quiet();
-    // After a failed play, down only clears what it left (its own failure would hide the play's).
-    if (down.exitCode !== 0 && played.exitCode === 0) throw new Error(`podman kube down failed (${down.exitCode}): ${down.stderr.toString()}`);
+    if (down.exitCode !== 0) throw new Error(`podman kube down failed (${down.exitCode}): ${down.stderr.toString()}`);
+    const leftPods = (await $`${P} pod ps -q --filter ${`id=${podId}`}`.quiet().text()).trim();
+    const leftContainers = (await $`${P} ps -aq --filter ${`pod=${podId}`}`.nothrow().quiet().text()).trim();
+    return { containers, ports: pod.InfraConfig?.PortBindings ?? {}, yaml, cleanedUp: leftPods === "" && leftContainers === "" };
+  } catch (err) {
+    // After a failure, down clears what the play left (its own failure would hide the first one).
+    await $`${P} kube down ${playPath}`.nothrow().quiet();
+    throw err;
   }
 }
