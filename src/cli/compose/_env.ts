@@ -18,6 +18,9 @@ export function mapEnv(ctx: ImportContext, service: Record<string, unknown>, pat
       let file: string;
       if (f !== null && typeof f === "object" && !Array.isArray(f)) {
         const o = f as Record<string, unknown>;
+        for (const k of Object.keys(o)) {
+          if (k !== "path" && k !== "required") ctx.unmap(`${at}.${k}`, "mcp reads env files in the dotenv format only (path, required)");
+        }
         file = ctx.text(o.path, `${at}.path`);
         if (o.required !== undefined && !ctx.bool(o.required, `${at}.required`)) {
           ctx.unmap(`${at}.required`, "an optional env_file is read now or never: mcp reads it once, at import (write required: true or drop it)");

@@ -16,7 +16,10 @@ const KEYS = new Set(["test", "interval", "timeout", "retries", "start_period", 
 /** Maps a healthcheck; undefined when there is none or it disables the image's own. */
 export function mapHealth(ctx: ImportContext, value: unknown, path: string): HealthSpec | undefined {
   const h = ctx.map(value, path);
-  for (const key of Object.keys(h)) if (!KEYS.has(key) && !key.startsWith("x-")) ctx.fail(`${path}.${key}`, `is not a key of a healthcheck (${[...KEYS].join(", ")})`);
+  for (const key of Object.keys(h)) {
+    if (key.startsWith("x-")) ctx.note(`${path}.${key}`, "an x- extension field: ignored by design");
+    else if (!KEYS.has(key)) ctx.fail(`${path}.${key}`, `is not a key of a healthcheck (${[...KEYS].join(", ")})`);
+  }
   const disabled = (h.disable !== undefined && ctx.bool(h.disable, `${path}.disable`));
   const cmd = h.test === undefined ? undefined : testCommand(ctx, h.test, `${path}.test`);
   if (disabled || cmd === null) {

@@ -31,7 +31,8 @@ export function mapLimits(ctx: ImportContext, s: Record<string, unknown>, path: 
     if (!Number.isInteger(n) || n === 0 || n < -1 || n > 4_194_304) return ctx.fail(at, "must be a whole number from 1 to 4194304 (or -1: no limit)");
     return n;
   });
-  if (pids !== undefined && pids !== -1) spec.pidsLimit = pids;
+  // -1 is "no limit", which is not podman's default (containers.conf pids_limit): kept.
+  if (pids !== undefined) spec.pidsLimit = pids;
 }
 
 /** The value of the first set source, checked to agree with every other set one. */

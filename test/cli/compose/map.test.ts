@@ -189,3 +189,16 @@ secrets:
     expect(r.def.components.map((c) => c.name)).toEqual(["my-worker", "cache-redis"]);
   });
 });
+
+describe("importCompose: nothing dropped silently", () => {
+  test("pids_limit -1 (no limit) is kept: podman's default is a limit", () => {
+    expect(imp("services:\n  a:\n    image: x:1\n    pids_limit: -1\n").def.components[0]!.pidsLimit).toBe(-1);
+  });
+
+  test("x- fields inside a healthcheck are noted; env_file options mcp does not read are listed", () => {
+    const r = imp("services:\n  a:\n    image: x:1\n    healthcheck: {test: [CMD, \"true\"], x-why: slow}\n    env_file: [{path: a.env, format: raw}]\n", { files: { "a.env": "A=1\n" } });
+    expect(r.notes.map((n) => n.path)).toContain("services.a.healthcheck.x-why");
+    expect(unmappedOf(r)).toEqual(["services.a.env_file[0].format: mcp reads env files in the dotenv format only (path, required)"]);
+    expect(r.def.components[0]!.env).toEqual(["A=1"]);
+  });
+});
