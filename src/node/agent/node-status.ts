@@ -49,7 +49,7 @@ function disk(path: string): { total: number; free: number } {
  * `now - agentStartedAt` (both on this clock, so the CLI's clock does not enter).
  */
 export async function nodeStatus(facts: NodeFacts, db: Db, live: LiveState, now: number): Promise<NodeStatusReport> {
-  // Cached for a while and computed in the background; a podman that hangs delays this answer by 3 s at most.
+  // Computed in the background and cached; only the first call waits for it (3 s at most: a hung podman leaves it out).
   const reclaimableBytes = await facts.images?.estimate.get(3000);
   const services = listServices(db);
   const components = services.flatMap((s) => s.components);

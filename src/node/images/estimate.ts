@@ -11,11 +11,15 @@ import type { Db } from "../store/index.ts";
 import { planNodePrune } from "./prune.ts";
 
 export interface ReclaimableEstimate {
-  /** The figure, recomputed first when older than maxAgeMs (waiting at most waitMs for it; then the last one, or undefined). */
+  /**
+   * The last figure, recomputed in the background when older than maxAgeMs;
+   * only the first call (no figure yet) waits for it, at most waitMs (then
+   * undefined). A status call never waits on podman once there is a figure.
+   */
   get(waitMs?: number): Promise<number | undefined>;
   /** The last figure without waiting (undefined before the first); starts a recomputation when it is old. */
   peek(): number | undefined;
-  /** Forgets the figure's age: the next get or peek recomputes (after a prune or a deploy). */
+  /** The figure is out of date (a prune removed images): recomputed now, in the background. */
   invalidate(): void;
 }
 
@@ -37,10 +41,12 @@ export function createReclaimableEstimate(d: { runtime: ContainerRuntime; db: Db
   const stale = () => d.clock.now() - at >= maxAgeMs;
   return {
     async get(waitMs = 3000) {
-      if (stale()) {
+      if (value === undefined) {
         let timer: ReturnType<typeof setTimeout> | undefined;
         await Promise.race([refresh(), new Promise<void>((r) => (timer = setTimeout(r, waitMs)))]);
         clearTimeout(timer);
+      } else if (stale()) {
+        void refresh();
       }
       return value;
     },
@@ -50,6 +56,8 @@ export function createReclaimableEstimate(d: { runtime: ContainerRuntime; db: Db
     },
     invalidate() {
       at = -Infinity;
+      // After the one running now (which may have listed before the change).
+      void (running ?? Promise.resolve()).then(() => refresh());
     },
   };
 }
