@@ -41,11 +41,28 @@ export function bidi<Req>(
     serve(
       method, call as grpc.ServerDuplexStream<unknown, unknown>,
       // Not `for await` over the call itself: leaving that early destroys the duplex, and grpc-js then never sends the status.
-      (ctx, me, note) => fn(checkFirstMessage(me, method, readStream<Req>(call.iterator({ destroyOnReturn: false }))), ctx, (m) => writeWithBackpressure(call, m), note),
+      (ctx, me, note) => fn(checkFirstMessage(me, method, readStream<Req>(call.iterator({ destroyOnReturn: false }))), ctx, (m) => writeUnlessGone(call, m, ctx.signal), note),
       (err) => (err ? call.emit("error", err) : call.end()),
       // Whatever is still coming is read and dropped, so the client sees the status, not a stalled window.
       () => call.resume(),
     );
+}
+
+/**
+ * Writes an answer, waiting for the client's window; resolves at once when
+ * the call was cancelled (a cancelled duplex never says `drain` or `close`,
+ * and a writer waiting on it would wait for ever).
+ */
+function writeUnlessGone(call: grpc.ServerDuplexStream<unknown, unknown>, m: unknown, cancelled: AbortSignal): Promise<void> {
+  if (cancelled.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      cancelled.removeEventListener("abort", done);
+      resolve();
+    };
+    cancelled.addEventListener("abort", done, { once: true });
+    void writeWithBackpressure(call, m).then(done);
+  });
 }
 
 /** An exec as its audit record says it: `service/component -it ["argv", …]`, escaped and cut to MAX_AUDIT_DETAIL. */

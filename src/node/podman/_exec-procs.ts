@@ -132,6 +132,7 @@ async function signalCommand(deps: ProcDeps, sig: "STOP" | "KILL", pids: number[
  */
 export async function endSession(deps: ProcDeps, root: number, viaSubreaper: boolean, ended: () => boolean, exited: Promise<unknown>): Promise<void> {
   const deadline = Date.now() + 10_000;
+  let found = false;
   while (viaSubreaper && !ended() && Date.now() < deadline) {
     const pid = execPidUnder(root);
     if (pid !== null) {
@@ -144,10 +145,12 @@ export async function endSession(deps: ProcDeps, root: number, viaSubreaper: boo
         for (const p of fresh) frozen.add(p);
       }
       await signalCommand(deps, "KILL", [...frozen]);
+      found = true;
       break;
     }
     await sleep(25);
   }
+  if (viaSubreaper && !found && !ended()) deps.log.warn("an exec's command was not found under its subreaper: ending podman only", { pid: root, children: childrenOf(root).map((c) => cmdlineOf(c)[0] ?? "").join(",") });
   await Promise.race([exited, sleep(5_000)]);
   if (!ended()) signalOwn([...podmanPidsUnder(root, viaSubreaper), root], "SIGKILL");
 }
