@@ -43,3 +43,11 @@ export function containerSpecFor(node: string, service: string, spec: ComponentS
     ...(secrets ? { secrets } : {}),
   };
 }
+
+/**
+ * How long mcp waits for a component's container to stop before killing it:
+ * its own `stop_timeout` (SPEC §7.2), else the agent's `[agent] stop_timeout`.
+ */
+export function stopSeconds(spec: ComponentSpec | undefined, fallbackSec: number): number {
+  return spec?.stopTimeoutMs !== undefined ? Math.ceil(spec.stopTimeoutMs / 1000) : fallbackSec;
+}

@@ -4,10 +4,13 @@ import type { Logger } from "../../lib/log.ts";
 import type { ContainerRuntime } from "../runtime/port.ts";
 import type { ComponentSpec, ImageInfo, ObservedContainer, ServiceDef } from "../runtime/types.ts";
 import { containerName, versionOf } from "../../servicedef/index.ts";
+import { pullOrLocal, selectComponents } from "./select.ts";
+
+export { isLocalOnly, selectComponents } from "./select.ts";
 import { assertSecretsReady, deployHash } from "../secrets/index.ts";
 import type { Journal } from "../monitor/journal.ts";
 import { beginDeployment, finishDeployment, getComponent, nextBatch, putComponent, setUnverified, upsertService, type Db } from "../store/index.ts";
-import { containerSpecFor, LABEL_COMPONENT, LABEL_NODE, LABEL_SERVICE, LABEL_SPEC } from "./containers.ts";
+import { containerSpecFor, stopSeconds, LABEL_COMPONENT, LABEL_NODE, LABEL_SERVICE, LABEL_SPEC } from "./containers.ts";
 import { putBack } from "./putback.ts";
 import type { Locks } from "./lock.ts";
 import type { ComponentResult, DeployOutcome, Progress } from "./types.ts";
@@ -84,6 +87,12 @@ export async function deployService(deps: DeployDeps, req: DeployRequest, progre
     }
     const listed = await deps.runtime.list({ labels: { [LABEL_SERVICE]: service.name } }).catch(() => [] as ObservedContainer[]);
     for (const spec of selected) {
+      // In start order; a component whose `after` failed here is not deployed (SPEC §7.2).
+      const blocker = spec.after?.find((a) => results.some((r) => r.component === a && (r.status === "failed" || r.status === "rolled_back")));
+      if (blocker) {
+        results.push({ component: spec.name, status: "failed", message: `not deployed: ${blocker}, which it comes after, did not deploy`, version: versionOf(spec.image), containerName: containerName(service.name, spec.name) });
+        continue;
+      }
       const image = await images.get(spec.image)!;
       const seen = listed.find((c) => c.name === containerName(service.name, spec.name)) ?? null;
       results.push(await deployComponent(deps, service.name, spec, image, { force: req.force, batch, seen }, progress));
@@ -91,53 +100,6 @@ export async function deployService(deps: DeployDeps, req: DeployRequest, progre
     return { results, warnings };
   } finally {
     release();
-  }
-}
-
-/** The components a filter selects; a filter that matches nothing is refused. */
-export function selectComponents<T extends { name: string }>(service: { name: string; components: T[] }, component: string): T[] {
-  if (!component) return service.components;
-  const found = service.components.filter((c) => c.name === component);
-  if (found.length === 0) {
-    throw new McpError(
-      "invalid_argument",
-      `service ${service.name} has no component "${component}"`,
-      `its components: ${service.components.map((c) => c.name).join(", ") || "none"}`,
-    );
-  }
-  return found;
-}
-
-/**
- * `localhost/…` (no port) names podman's local storage, not a registry: such
- * images are built or imported on the node and a pull could only fail.
- */
-export function isLocalOnly(image: string): boolean {
-  return image.startsWith("localhost/");
-}
-
-async function pullOrLocal(
-  deps: DeployDeps,
-  spec: ComponentSpec,
-  progress: (p: Progress) => void,
-  warnings: string[],
-): Promise<ImageInfo | string> {
-  if (isLocalOnly(spec.image)) {
-    const local = await deps.runtime.getImage(spec.image);
-    return local ?? `image ${spec.image} is not in this node's local storage (localhost/ images are never pulled)`;
-  }
-  progress({ component: spec.name, message: `pulling ${spec.image}` });
-  try {
-    return await deps.runtime.pull(spec.image, deps.registryAuth?.(spec.image) ?? {});
-  } catch (err) {
-    const local = await deps.runtime.getImage(spec.image).catch(() => null);
-    if (local) {
-      const w = `${spec.name}: pull of ${spec.image} failed (${messageOf(err)}); deployed the local image`;
-      warnings.push(w);
-      deps.log.warn("pull failed, using the local image", { image: spec.image, error: messageOf(err) });
-      return local;
-    }
-    return `pull failed: ${messageOf(err)}`;
   }
 }
 
@@ -237,16 +199,20 @@ export async function replaceComponent(
   // Until this call settles, a crash leaves the component unverified (SPEC §7.7).
   setUnverified(db, service, spec.name, true, clock.now());
   try {
-    // Step 4: stop (within the stop timeout) and remove the old container in one call; create and start the new one.
-    if (existing) {
+    // Step 4: replace the old container. With the agent's stop timeout at podman's default (10 s), in one
+    // process (`run --replace`: the old one stops within its own stop timeout); else stop-and-remove, then run.
+    // (A component with its own stop_timeout carries it in its container: `run --replace` honours it.)
+    const old = existing ? getComponent(db, service, spec.name)?.spec : undefined;
+    const oneCall = !!existing && (deps.stopTimeoutSec === 10 || old?.stopTimeoutMs !== undefined);
+    if (existing && !oneCall) {
       enter(`replacing the old container ${name}`);
-      await runtime.remove(name, deps.stopTimeoutSec);
+      await runtime.remove(name, stopSeconds(old, deps.stopTimeoutSec));
     }
-    enter(`starting ${name} (${r.runImage ?? spec.image})`);
+    enter(`${oneCall ? "replacing the old container and starting" : "starting"} ${name} (${r.runImage ?? spec.image})`);
     const container = containerSpecFor(deps.node, service, spec, hash);
     if (r.runImage) container.image = r.runImage;
     const startedAt = Date.now();
-    const id = await runtime.run(container);
+    const id = await runtime.run(container, { replace: oneCall });
     // Step 5: with a probe, its first pass proves the container runs (a failed try inspects it); without, it must reach running.
     if (spec.health) {
       enter(`waiting until ${name} is healthy (${spec.health.retries} tries)`);

@@ -10,9 +10,9 @@ import { LABEL_COMPONENT, LABEL_SERVICE } from "./containers.ts";
  * checked again at the moment it would run.
  */
 export function guardRuntime(runtime: ContainerRuntime, allow: (service: string, spec: ComponentSpec) => void): ContainerRuntime {
-  const run = async (spec: ContainerSpec) => {
+  const run = async (spec: ContainerSpec, opts?: { replace?: boolean }) => {
     allow(spec.labels[LABEL_SERVICE] ?? "", { ...spec, name: spec.labels[LABEL_COMPONENT] ?? spec.name });
-    return runtime.run(spec);
+    return runtime.run(spec, opts);
   };
   // Every other method is the runtime's own, bound to it (a class keeps its state on itself).
   return new Proxy(runtime, {

@@ -2,12 +2,12 @@ import { isMcpError, McpError, messageOf } from "../../lib/errors.ts";
 import type { ComponentRecord } from "../store/index.ts";
 import { getService, putComponent, setDesired, setHealth, setObserved, upsertService } from "../store/index.ts";
 import { observedStateOf } from "../monitor/state.ts";
-import { containerSpecFor } from "./containers.ts";
+import { containerSpecFor, stopSeconds } from "./containers.ts";
 import type { DeployDeps } from "./deploy.ts";
 import { selectComponents } from "./deploy.ts";
 import type { ComponentResult } from "./types.ts";
 import { waitForStart } from "./_wait.ts";
-import { imageByDigest } from "./health.ts";
+import { imageByDigest, waitHealthy } from "./health.ts";
 
 export interface LifecycleTarget {
   service: string;
@@ -27,19 +27,30 @@ async function forEachComponent(
   if (!svc) {
     throw new McpError("not_found", `service ${target.service} is not deployed on node ${deps.node}`, `deploy it first: mcp deploy ${target.service}`);
   }
-  const selected = selectComponents(svc, target.component);
+  // Start order (`after`, SPEC §7.2); a stop goes the other way (dependents first).
+  const inOrder = selectComponents(svc, target.component);
+  const selected = op === "stop" ? [...inOrder].reverse() : inOrder;
   const release = await deps.locks.acquire(`service ${svc.name}`, { waitMs: deps.defaultLockWaitMs });
   try {
     if (!target.component && op !== "restart") upsertService(deps.db, svc.name, op === "start", deps.clock.now());
     const results: ComponentResult[] = [];
+    const failed = new Set<string>();
     for (const c of selected) {
       const base = { component: c.name, version: c.version, containerName: c.containerName };
+      // A start never runs a component before what it comes after (SPEC §7.2).
+      const blocker = op === "start" ? c.spec.after?.find((a) => failed.has(a)) : undefined;
+      if (blocker) {
+        failed.add(c.name);
+        results.push({ ...base, status: "failed", message: `not started: ${blocker}, which it comes after, did not start` });
+        continue;
+      }
       try {
         const message = await fn(c);
         deps.journal.append({ time: deps.clock.now(), service: svc.name, component: c.name, kind: op, message });
         results.push({ ...base, status: "ok", message });
       } catch (err) {
         if (!isMcpError(err)) deps.log.error(`${op} failed`, { service: svc.name, component: c.name, error: err instanceof Error ? err.stack : String(err) });
+        failed.add(c.name);
         results.push({ ...base, status: "failed", message: isMcpError(err) ? err.message : `internal error: ${messageOf(err)}` });
       }
     }
@@ -67,7 +78,7 @@ export function stopService(deps: DeployDeps, target: LifecycleTarget): Promise<
     setHealth(deps.db, c.service, c.name, "", deps.clock.now());
     c.desired = "stopped";
     try {
-      await deps.runtime.stop(c.containerName, deps.stopTimeoutSec);
+      await deps.runtime.stop(c.containerName, stopSeconds(c.spec, deps.stopTimeoutSec));
     } catch (err) {
       if (!isMcpError(err, "not_found")) throw err;
     }
@@ -90,7 +101,8 @@ export function startService(deps: DeployDeps, target: LifecycleTarget): Promise
       await deps.runtime.start(c.containerName);
     } else {
       // By the digest it was deployed with (issue 15): the tag may have moved since, and this is no deploy.
-      const spec = containerSpecFor(deps.node, c.service, c.spec);
+      // Labelled with the recorded hash (secret versions folded in): the next deploy sees it unchanged.
+      const spec = containerSpecFor(deps.node, c.service, c.spec, c.specHash || undefined);
       spec.image = imageByDigest(c.spec.image, c.imageDigest);
       const id = await deps.runtime.run(spec);
       putComponent(deps.db, { ...c, containerId: id }, deps.clock.now());
@@ -100,6 +112,12 @@ export function startService(deps: DeployDeps, target: LifecycleTarget): Promise
     await observe(deps, c);
     if (after?.state !== "running") {
       throw new McpError("failed_precondition", `${c.containerName} did not stay running (state ${after?.state ?? "removed"}, exit code ${after?.exitCode ?? "-"})`);
+    }
+    // Components that name it in `after` start once it is healthy (SPEC §7.2).
+    const dependents = getService(deps.db, c.service)?.components.some((x) => x.spec.after?.includes(c.name)) ?? false;
+    if (c.spec.health && dependents) {
+      const verdict = await waitHealthy(deps.runtime, c.containerName, c.spec.health);
+      if (!verdict.ok) throw new McpError("failed_precondition", `${c.containerName} started but is not healthy: ${verdict.why}`, "its dependents were not started; see mcp logs");
     }
     return how;
   });
@@ -113,7 +131,7 @@ export function restartService(deps: DeployDeps, target: LifecycleTarget): Promi
       return `not restarted: desired stopped (mcp start ${c.service}/${c.name} runs it)`;
     }
     try {
-      await deps.runtime.restart(c.containerName, deps.stopTimeoutSec);
+      await deps.runtime.restart(c.containerName, stopSeconds(c.spec, deps.stopTimeoutSec));
     } catch (err) {
       if (isMcpError(err, "not_found")) {
         throw new McpError("not_found", `${c.containerName} has no container to restart`, `recreate it: mcp start ${c.service}/${c.name}`);

@@ -3,7 +3,7 @@ import type { ComponentSpec } from "../runtime/types.ts";
 import { specHash } from "../../servicedef/index.ts";
 import { finishDeployment, lastGoodDeployment, putComponent, type ComponentRecord } from "../store/index.ts";
 import { observedStateOf } from "../monitor/state.ts";
-import { containerSpecFor } from "./containers.ts";
+import { containerSpecFor, stopSeconds } from "./containers.ts";
 import type { DeployDeps } from "./deploy.ts";
 import type { ComponentResult } from "./types.ts";
 import { waitForStart } from "./_wait.ts";
@@ -41,7 +41,7 @@ export async function putBack(
     : null;
   const base = { component: d.spec.name, containerName: d.name };
   if (!prev) {
-    await runtime.stop(d.name, deps.stopTimeoutSec).catch(() => {});
+    await runtime.stop(d.name, stopSeconds(d.spec, deps.stopTimeoutSec)).catch(() => {});
     const now = clock.now();
     finishDeployment(db, d.deploymentId, "failed", detail, now);
     deps.journal.append({ time: now, service: d.service, component: d.spec.name, kind: "deploy-failed", message: detail });
@@ -54,7 +54,8 @@ export async function putBack(
     return { ...base, status: "failed", message: `${detail} (no version that passed its gate to go back to: left stopped)`, version: d.version };
   }
   await runtime.remove(d.name).catch((err) => deps.log.warn("could not remove the failed container", { name: d.name, error: messageOf(err) }));
-  const container = containerSpecFor(deps.node, d.service, prev.spec);
+  // Labelled with the hash it was deployed with (secret versions folded in), so the next deploy compares right.
+  const container = containerSpecFor(deps.node, d.service, prev.spec, prev.specHash || undefined);
   container.image = imageByDigest(prev.spec.image, prev.imageDigest);
   let restored = "";
   try {

@@ -1,4 +1,4 @@
-import type { HealthState } from "../../model/index.ts";
+import type { HealthState } from "../runtime/types.ts";
 import type { DesiredState, ObservedState } from "../runtime/types.ts";
 import { isDrift, type ShownState } from "./state.ts";
 

@@ -1,7 +1,7 @@
 import type { Clock } from "../../lib/clock.ts";
 import { messageOf } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/log.ts";
-import type { HealthState } from "../../model/index.ts";
+import type { HealthState } from "../runtime/types.ts";
 import type { ContainerRuntime } from "../runtime/port.ts";
 import { listServices, setHealth, type Db } from "../store/index.ts";
 import type { Journal } from "./journal.ts";

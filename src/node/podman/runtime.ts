@@ -49,6 +49,8 @@ export interface PodmanRuntimeOptions {
 
 /** The grace period rm gives a running container before killing it. */
 const REMOVE_GRACE_SEC = 10;
+/** podman's own default stop timeout: what `run --replace` waits for an old container created without one. */
+export const PODMAN_STOP_TIMEOUT_SEC = 10;
 
 const NO_CONTAINER = /no such container|no container with name or id/i;
 const NO_IMAGE = /image not known|no such image/i;
@@ -179,9 +181,12 @@ export function createPodmanRuntime(opts: PodmanRuntimeOptions): ContainerRuntim
       return { ...details, imageEnv: image?.env ?? [], ...(image ? { imageDefaults: image.defaults } : {}) };
     },
 
-    async run(spec: ContainerSpec): Promise<string> {
+    async run(spec: ContainerSpec, opts?: { replace?: boolean }): Promise<string> {
+      const argv = runArgs(spec);
+      // `run --replace`: the old container goes (stopped within its own stop timeout) in the same podman process.
+      if (opts?.replace) argv.splice(1, 0, "--replace");
       try {
-        const out = (await call(runArgs(spec))).stdout.trim().split("\n");
+        const out = (await call(argv, opts?.replace ? PODMAN_STOP_TIMEOUT_SEC * 1000 : 0)).stdout.trim().split("\n");
         return out.at(-1) ?? "";
       } catch (err) {
         if (failedWith(err, NAME_IN_USE)) {
@@ -206,6 +211,18 @@ export function createPodmanRuntime(opts: PodmanRuntimeOptions): ContainerRuntim
 
     async start(name: string): Promise<void> {
       await onContainer(name, startArgs(name));
+    },
+
+    async startMany(names: string[]): Promise<{ error: string }> {
+      if (names.length === 0) return { error: "" };
+      try {
+        // podman starts each in turn and reports the ones that failed at the end (exit 125).
+        await call(["start", ...names.flatMap((n) => startArgs(n).slice(1))], names.length * 5_000);
+        return { error: "" };
+      } catch (err) {
+        if (err instanceof RunnerError) return { error: reasonOf(err.stderrTail) };
+        throw err;
+      }
     },
 
     async stop(name: string, timeoutSec: number): Promise<void> {

@@ -6,7 +6,7 @@
  * (test/contract/runtime.contract.ts).
  */
 import { systemClock, type Clock } from "../../lib/clock.ts";
-import { McpError } from "../../lib/errors.ts";
+import { McpError, messageOf } from "../../lib/errors.ts";
 import type { ContainerRuntime, PullOptions } from "./port.ts";
 import type { ContainerDetails, ContainerSpec, ImageInfo, ObservedContainer, RuntimeEvent } from "./types.ts";
 import {
@@ -142,8 +142,10 @@ export class FakeRuntime implements ContainerRuntime {
   listSecrets = async () => (this.injected("listSecrets"), this.secretStore.list());
 
   /** Creates and starts (see setImageBehaviour); already_exists on a taken name, failed_precondition without the image. */
-  async run(spec: ContainerSpec): Promise<string> {
+  async run(spec: ContainerSpec, opts?: { replace?: boolean }): Promise<string> {
     this.injected("run");
+    const old = opts?.replace ? this.containers.get(spec.name) : undefined;
+    if (old && this.containers.delete(spec.name)) this.emit(old, "remove");
     if (this.containers.has(spec.name)) {
       throw new McpError("already_exists", `container ${spec.name} already exists`, "remove it first, or deploy under another name");
     }
@@ -158,6 +160,11 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   /** Starts a container that is not running (startedAt = now); not_found when missing. */
+  async startMany(names: string[]): Promise<{ error: string }> {
+    const errors = await Promise.all(names.map((n) => this.start(n).then(() => "", (err) => messageOf(err))));
+    return { error: errors.filter(Boolean).join("; ") };
+  }
+
   async start(name: string): Promise<void> {
     this.injected("start");
     const c = this.mustFind(name);

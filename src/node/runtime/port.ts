@@ -33,11 +33,25 @@ export interface ContainerRuntime {
   /** Full details of a container by name or id, or null when there is none. */
   inspect(nameOrId: string): Promise<ContainerDetails | null>;
 
-  /** Creates and starts a container; returns its id. Fails `already_exists` when the name is taken. */
-  run(spec: ContainerSpec): Promise<string>;
+  /**
+   * Creates and starts a container; returns its id. Fails `already_exists`
+   * when the name is taken, unless `replace`: then the container of that
+   * name is stopped (within its own stop timeout) and removed first, in the
+   * same call.
+   */
+  run(spec: ContainerSpec, opts?: { replace?: boolean }): Promise<string>;
 
   /** Starts a stopped container. Idempotent (running stays running). Fails `not_found`. */
   start(name: string): Promise<void>;
+
+  /**
+   * Starts several containers in one call (a boot starts many: one process
+   * for many saves podman's start-up per container). Never throws for a
+   * container that would not start: `error` is what the runtime said, and
+   * then the others may or may not have started (podman stops at a missing
+   * name): the caller looks at what runs, or starts them one by one.
+   */
+  startMany(names: string[]): Promise<{ error: string }>;
 
   /** Stops a container, waiting up to timeoutSec before killing it. Idempotent. Fails `not_found`. */
   stop(name: string, timeoutSec: number): Promise<void>;

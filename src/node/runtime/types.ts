@@ -4,7 +4,7 @@
  * and observed states) is src/model/, re-exported here for the node's code.
  */
 import type { ComponentSpec } from "../../model/index.ts";
-export type { ComponentSpec, DesiredState, HealthSpec, ObservedState, SecretRef, ServiceDef } from "../../model/index.ts";
+export type { ComponentSpec, DesiredState, HealthSpec, HealthState, ObservedState, SecretRef, ServiceDef } from "../../model/index.ts";
 export { DESIRED_STATES, OBSERVED_STATES } from "../../model/index.ts";
 
 /** What to create: a component's spec (without its deploy-time health gate), named as its container, with labels. */

@@ -133,6 +133,31 @@ export function describeRuntimeContract(label: string, setup: () => Promise<Runt
       expect(await find(s.name)).toMatchObject({ id, state: "running", command: SLEEP_CMD });
     });
 
+    test("run with replace stops and removes the container of that name, then runs the new one; without one it just runs", async () => {
+      const s = spec("replace");
+      const old = await rt.run(s);
+      const id = await rt.run({ ...s, labels: { ...s.labels, generation: "2" } }, { replace: true });
+      expect(id).not.toBe(old);
+      expect(await find(s.name)).toMatchObject({ id, state: "running", labels: expect.objectContaining({ generation: "2" }) });
+      const fresh = spec("replace-none");
+      expect(await rt.run(fresh, { replace: true })).toBe((await find(fresh.name))!.id);
+    });
+
+    test("startMany starts several in one call; a missing one is reported (what else started is the caller's to look at)", async () => {
+      const a = spec("many-a");
+      const b = spec("many-b");
+      await rt.run(a);
+      await rt.run(b);
+      await rt.stop(a.name, 0);
+      await rt.stop(b.name, 0);
+      expect(await rt.startMany([a.name, b.name])).toEqual({ error: "" });
+      expect((await find(a.name))?.state).toBe("running");
+      expect((await find(b.name))?.state).toBe("running");
+      await rt.stop(a.name, 0);
+      const r = await rt.startMany([`${ctx.prefix}-many-missing`, a.name]);
+      expect(r.error).toMatch(/many-missing/);
+    }, 20_000);
+
     test("stop stops, and is idempotent; start and restart bring it back", async () => {
       const s = spec("stop");
       await rt.run(s);

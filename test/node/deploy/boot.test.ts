@@ -33,7 +33,7 @@ describe("startAfterBoot", () => {
   test("starts what is desired running and stopped, recreates what is gone, each an event", async () => {
     const { deps, db, state } = await setup();
     const r = await startAfterBoot(deps, state);
-    expect(r).toEqual({ started: ["svc/a"], failed: [] });
+    expect(r).toEqual({ started: ["gone/a", "svc/a"], failed: [] });
     expect(state("svc-a")?.state).toBe("running");
     expect(state("gone-a")?.state).toBe("running");
     expect(getService(db, "svc")!.components[0]!.observed).toBe("running");
