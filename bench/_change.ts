@@ -76,8 +76,8 @@ export async function benchChange(runs: number, killTrials: number): Promise<Rec
     }
     const change = {
       runs, shape: SHAPE,
-      mcp_ms: { median: round(median(mcpMs)), p95: round(percentile(mcpMs, 95)), all: mcpMs.map(round) },
-      hand_ms: { median: round(median(handMs)), p95: round(percentile(handMs, 95)), all: handMs.map(round) },
+      mcp_ms: { median: round(median(mcpMs)), p95: round(percentile(mcpMs, 95)), all: mcpMs.map((x) => round(x)) },
+      hand_ms: { median: round(median(handMs)), p95: round(percentile(handMs, 95)), all: handMs.map((x) => round(x)) },
       ratio: round(median(mcpMs) / median(handMs), 2),
       target_ratio: 1.2,
     };

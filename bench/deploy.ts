@@ -89,8 +89,8 @@ async function main(): Promise<void> {
     }
     const noop = {
       runs: RUNS,
-      mcp_ms: { median: round(median(mcpMs)), p95: round(percentile(mcpMs, 95)), all: mcpMs.map(round) },
-      compose_ms: { median: round(median(composeMs)), p95: round(percentile(composeMs, 95)), all: composeMs.map(round) },
+      mcp_ms: { median: round(median(mcpMs)), p95: round(percentile(mcpMs, 95)), all: mcpMs.map((x) => round(x)) },
+      compose_ms: { median: round(median(composeMs)), p95: round(percentile(composeMs, 95)), all: composeMs.map((x) => round(x)) },
       ratio: round(median(mcpMs) / median(composeMs), 2),
       target_ratio: 0.2,
     };

@@ -68,7 +68,7 @@ async function psWithCpu(config: string): Promise<{ code: number; stdout: string
   return { code, stdout, cpuMs: Number(proc.resourceUsage()?.cpuTime.total ?? 0n) / 1000 };
 }
 
-const stats = (xs: number[]) => ({ median: round(median(xs)), p95: round(percentile(xs, 95)), all: xs.map(round) });
+const stats = (xs: number[]) => ({ median: round(median(xs)), p95: round(percentile(xs, 95)), all: xs.map((x) => round(x)) });
 
 async function main(): Promise<void> {
   if (!Bun.which("docker-compose")) throw new Error("docker-compose is not installed: bash scripts/setup-podman.sh (or apt-get install docker-compose)");
