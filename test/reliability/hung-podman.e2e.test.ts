@@ -19,7 +19,7 @@ if (!podman.ok) console.warn(`hung-podman suite SKIPPED: podman is not available
 /** The scenarios CI runs (the bench runs every one of HUNG_SCENARIOS, many times). */
 const CI_SCENARIOS = [
   "stop hangs: mcp stop",
-  "stop hangs: mcp deploy (v1 → v2) rolls back",
+  "rm hangs: mcp deploy (v1 → v2) rolls back",
   "pull hangs: mcp deploy of a registry image changes nothing",
   "container inspect hangs: Logs RPC → DEADLINE_EXCEEDED",
   "ps hangs: AdoptContainers RPC → DEADLINE_EXCEEDED",

@@ -285,13 +285,14 @@ export const HUNG_SCENARIOS: HungScenario[] = [
     verify: sameContainer,
   },
   {
-    name: "stop hangs: mcp deploy (v1 → v2) rolls back",
-    hang: ["stop"],
+    name: "rm hangs: mcp deploy (v1 → v2) rolls back",
+    // A deploy stops and removes the old container in one call (`rm -f -t <stop_timeout>`, or `run --replace`).
+    hang: ["rm"],
     deadlineMs: STOP_MS,
     budgetMs: STOP_MS + 2 * SLACK_MS,
     expectExit: 1,
     expectOutput: (h) =>
-      new RegExp(`rolled back: stopping the old container ${esc(h.container)}: podman stop did not answer within ${STOP_MS / 1000}s; v1 is running again`),
+      new RegExp(`rolled back: replacing the old container ${esc(h.container)}: podman rm did not answer within ${STOP_MS / 1000}s; v1 is still running \\(its container was never replaced\\)`),
     prepare: async (h) => writeHungService(h, TEST_IMAGES.v2),
     run: (h) => cli(h, ["deploy", h.service]),
     verify: (h) => runningV1(h),

@@ -253,7 +253,7 @@ export async function replaceComponent(
   }
   // Settled: whatever happens next is this call's own outcome, not a crash's.
   try {
-    return await putBack(deps, { service, spec, name, version, deploymentId }, failure);
+    return await putBack(deps, { service, spec, name, version, deploymentId, hash }, failure);
   } finally {
     setUnverified(db, service, spec.name, false, clock.now());
   }

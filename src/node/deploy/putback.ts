@@ -3,7 +3,7 @@ import type { ComponentSpec } from "../runtime/types.ts";
 import { specHash } from "../../servicedef/index.ts";
 import { finishDeployment, lastGoodDeployment, putComponent, type ComponentRecord } from "../store/index.ts";
 import { observedStateOf } from "../monitor/state.ts";
-import { containerSpecFor, stopSeconds } from "./containers.ts";
+import { containerSpecFor, LABEL_SPEC, stopSeconds } from "./containers.ts";
 import type { DeployDeps } from "./deploy.ts";
 import type { ComponentResult } from "./types.ts";
 import { waitForStart } from "./_wait.ts";
@@ -26,11 +26,15 @@ function lastLines(text: string, n: number): string {
  */
 export async function putBack(
   deps: DeployDeps,
-  d: { service: string; spec: ComponentSpec; name: string; version: string; deploymentId: number },
+  d: { service: string; spec: ComponentSpec; name: string; version: string; deploymentId: number; hash: string },
   failure: { why: string; probe: string },
 ): Promise<ComponentResult> {
   const { runtime, db, clock } = deps;
-  const log = lastLines(await runtime.logs(d.name, 20).catch(() => ""), 3);
+  // The replace may have failed before the old container was touched (a podman that hung on removing it):
+  // then its log is the old version's, and the good version may still run.
+  const current = await runtime.inspect(d.name).catch(() => null);
+  const untouched = current?.labels[LABEL_SPEC] !== undefined && current.labels[LABEL_SPEC] !== d.hash;
+  const log = untouched ? "" : lastLines(await runtime.logs(d.name, 20).catch(() => ""), 3);
   const detail = [failure.why, failure.probe && `probe: ${lastLines(failure.probe, 2)}`, log && `last log: ${log}`].filter(Boolean).join("; ");
   const good = lastGoodDeployment(db, d.service, d.spec.name, d.deploymentId);
   const prev: ComponentRecord | null = good
@@ -52,6 +56,16 @@ export async function putBack(
       version: d.version, imageDigest: "", containerId: after?.id ?? "", containerName: d.name, deployedAt: now,
     }, now);
     return { ...base, status: "failed", message: `${detail} (no version that passed its gate to go back to: left stopped)`, version: d.version };
+  }
+  // The good version still runs in its own container: left alone rather than created again.
+  if (untouched && current?.state === "running" && current.labels[LABEL_SPEC] === prev.specHash) {
+    deps.seen?.(current);
+    const now = clock.now();
+    putComponent(db, { ...prev, observed: "running", containerId: current.id }, now);
+    const still = `${prev.version} is still running (its container was never replaced)`;
+    finishDeployment(db, d.deploymentId, "rolled_back", `${detail}; ${still}`, now);
+    deps.journal.append({ time: now, service: d.service, component: d.spec.name, kind: "rolled-back", message: `${d.version}: ${detail}; ${still}` });
+    return { ...base, status: "rolled_back", message: `rolled back: ${detail}; ${still}`, version: prev.version };
   }
   await runtime.remove(d.name).catch((err) => deps.log.warn("could not remove the failed container", { name: d.name, error: messageOf(err) }));
   // Labelled with the hash it was deployed with (secret versions folded in), so the next deploy compares right.

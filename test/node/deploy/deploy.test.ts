@@ -86,12 +86,14 @@ describe("deploy", () => {
   test("a step that stalls is named in the result, the old version goes back, and the outcome is recorded", async () => {
     const { runtime, db, deps } = setup();
     await deploy(deps, svc([comp("api")]));
+    const before = runtime.dump().containers[0]!.id;
     runtime.failNext("remove", new McpError("deadline_exceeded", "podman rm did not answer within 30s"));
     const r = await deploy(deps, svc([comp("api", IMG1, { env: ["NEW=1"] })]));
     expect(r.results[0]!.status).toBe("rolled_back");
-    expect(r.results[0]!.message).toMatch(/^rolled back: replacing the old container metacrypt-api: podman rm did not answer within 30s; /);
+    expect(r.results[0]!.message).toMatch(/^rolled back: replacing the old container metacrypt-api: podman rm did not answer within 30s; v1.0.0 is still running \(its container was never replaced\)$/);
     expect(listDeployments(db, "metacrypt", "api")[0]).toMatchObject({ outcome: "rolled_back", message: expect.stringContaining("replacing the old container") });
-    expect(runtime.dump().containers).toEqual([expect.objectContaining({ name: "metacrypt-api", state: "running" })]);
+    // The old container was never touched: it is left running, not created again.
+    expect(runtime.dump().containers).toEqual([expect.objectContaining({ name: "metacrypt-api", state: "running", id: before })]);
   });
 
   test("a failed pull changes nothing: old container runs, deployed spec kept", async () => {
