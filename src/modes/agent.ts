@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createMciasValidator, describeCert } from "../node/auth/index.ts";
 import { defineCommand } from "citty";
@@ -103,6 +103,8 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
   });
   const deps: DeployDeps = {
     node: cfg.agent.nodeName,
+    // Rootless podman applies resource limits only on the unified hierarchy (cgroups v2).
+    limitsIgnored: io.uid !== 0 && !existsSync("/sys/fs/cgroup/cgroup.controllers"),
     // Every container the agent creates passes the policy at that moment (deploy, rollback, put-back, start).
     runtime: guardRuntime(runtime, allow),
     allow,

@@ -43,6 +43,11 @@ export interface DeployDeps {
   allow?: (service: string, spec: ComponentSpec) => void;
   /** Makes what a component needs on the host before it runs (its missing data directories, SPEC §7.2); may throw McpError. */
   prepare?: (service: string, spec: ComponentSpec) => Promise<void>;
+  /**
+   * podman on this node cannot apply memory, cpus and pids_limit (rootless
+   * podman on cgroups v1 only warns): a deploy that sets them says so.
+   */
+  limitsIgnored?: boolean;
 }
 
 export interface DeployRequest {
@@ -76,6 +81,10 @@ export async function deployService(deps: DeployDeps, req: DeployRequest, progre
     upsertService(deps.db, service.name, service.active, deps.clock.now());
     const results: ComponentResult[] = [];
     const warnings: string[] = [];
+    const limited = deps.limitsIgnored ? selected.filter((s) => s.memory !== undefined || s.cpus !== undefined || s.pidsLimit !== undefined) : [];
+    if (limited.length > 0) {
+      warnings.push(`${limited.map((s) => s.name).join(", ")}: memory, cpus and pids_limit are not applied on node ${deps.node} (rootless podman on cgroups v1 cannot; the containers run without those limits)`);
+    }
     const batch = nextBatch(deps.db, service.name);
     // Step 2 for every component at once (each image pulled once, in parallel), and one
     // listing of the service's containers: a deploy where nothing changed costs two podman calls.
