@@ -255,7 +255,7 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: H
             service: svc.name, component: c.name, containerName: c.containerName, state: c.observed,
             // The registry's version: a rolled-back container runs `repo@sha256:…`, which still is that version.
             image: box?.image || c.spec.image, version: c.version,
-            startedAt: box?.state === "running" ? box.startedAt : 0, desired: c.desired, health: c.health ?? "", unverified: c.unverified ?? false,
+            startedAt: box?.state === "running" ? box.startedAt : 0, desired: c.desired, health: c.health ?? "", unverified: !!c.unverified && !deps.locks.isHeld(`service ${svc.name}`),
           });
         }
       }
@@ -280,7 +280,7 @@ export function createHandlers(deps: DeployDeps, live: () => LiveState, opts?: H
       const components = services.flatMap((s) =>
         s.components.map((c) => ({
           service: s.name, component: c.name, desired: c.desired, observed: c.observed, version: c.version,
-          drift: isDrift(c.desired, c.observed), lastDeployment: lastDeployment(db, s.name, c.name), health: c.health ?? "", unverified: c.unverified ?? false,
+          drift: isDrift(c.desired, c.observed), lastDeployment: lastDeployment(db, s.name, c.name), health: c.health ?? "", unverified: !!c.unverified && !deps.locks.isHeld(`service ${s.name}`),
         })),
       ).map((c) => (viewer && c.lastDeployment ? { ...c, lastDeployment: redactSpec(c.lastDeployment) } : c));
       const events = recentEvents(db, { service: req.service || undefined, limit: Math.min(req.eventLimit || 10, 1000) });

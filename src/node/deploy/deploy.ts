@@ -9,7 +9,7 @@ import { pullOrLocal, selectComponents } from "./select.ts";
 export { isLocalOnly, selectComponents } from "./select.ts";
 import { assertSecretsReady, deployHash } from "../secrets/index.ts";
 import type { Journal } from "../monitor/journal.ts";
-import { beginDeployment, finishDeployment, getComponent, nextBatch, putComponent, setUnverified, upsertService, type Db } from "../store/index.ts";
+import { beginDeployment, finishDeployment, getComponent, lastDeployment, nextBatch, putComponent, setUnverified, upsertService, type Db } from "../store/index.ts";
 import { containerSpecFor, stopSeconds, LABEL_COMPONENT, LABEL_NODE, LABEL_SERVICE, LABEL_SPEC } from "./containers.ts";
 import { putBack } from "./putback.ts";
 import type { Locks } from "./lock.ts";
@@ -169,10 +169,14 @@ export async function replaceComponent(
 
   const matches = (c: ObservedContainer | null | undefined) =>
     !!c && c.state === "running" && c.labels[LABEL_SPEC] === hash && c.imageId === image.id;
-  // Never `unchanged` for a component a crash left unverified (SPEC §7.7): its gate runs again.
+  // Never `unchanged` for a component a crash left unverified (SPEC §7.7), nor for a spec whose last deploy
+  // here did not pass its gate (a failed first version someone started by hand): its gate runs again. The
+  // registry's observed state (kept by the monitor) must say running too: the listing may be minutes old.
   const unchanged = () => {
     const rec = getComponent(db, service, spec.name);
-    return !force && !!rec && rec.specHash === hash && rec.desired === "running" && !rec.unverified;
+    if (force || !rec || rec.specHash !== hash || rec.desired !== "running" || rec.unverified || rec.observed !== "running") return false;
+    const last = lastDeployment(db, service, spec.name);
+    return !(last && last.specHash === hash && last.outcome !== "ok");
   };
   if (matches(r.seen) && unchanged()) return result("unchanged", "already running this spec and image");
   // The listing of this call (under the lock) saw the container with this service's label: no inspect needed.
@@ -220,8 +224,9 @@ export async function replaceComponent(
     enter(`${oneCall ? "replacing the old container and starting" : "starting"} ${name} (${r.runImage ?? spec.image})`);
     const container = containerSpecFor(deps.node, service, spec, hash);
     if (r.runImage) container.image = r.runImage;
+    const id = await runtime.run(container, { replace: oneCall, stopTimeoutSec: stopSeconds(old, deps.stopTimeoutSec) });
+    // After `run` returns: with --replace it also waited for the old container to stop.
     const startedAt = Date.now();
-    const id = await runtime.run(container, { replace: oneCall });
     // Step 5: with a probe, its first pass proves the container runs (a failed try inspects it); without, it must reach running.
     if (spec.health) {
       enter(`waiting until ${name} is healthy (${spec.health.retries} tries)`);

@@ -10,7 +10,7 @@ import { LABEL_COMPONENT, LABEL_SERVICE } from "./containers.ts";
  * checked again at the moment it would run.
  */
 export function guardRuntime(runtime: ContainerRuntime, allow: (service: string, spec: ComponentSpec) => void): ContainerRuntime {
-  const run = async (spec: ContainerSpec, opts?: { replace?: boolean }) => {
+  const run = async (spec: ContainerSpec, opts?: { replace?: boolean; stopTimeoutSec?: number }) => {
     allow(spec.labels[LABEL_SERVICE] ?? "", { ...spec, name: spec.labels[LABEL_COMPONENT] ?? spec.name });
     return runtime.run(spec, opts);
   };

@@ -94,6 +94,8 @@ export function stopService(deps: DeployDeps, target: LifecycleTarget): Promise<
 export function startService(deps: DeployDeps, target: LifecycleTarget): Promise<ComponentResult[]> {
   return forEachComponent(deps, target, "start", async (c) => {
     setDesired(deps.db, c.service, c.name, "running", deps.clock.now());
+    // A (re)started container is probed afresh: no verdict carried over (SPEC §7.5).
+    setHealth(deps.db, c.service, c.name, "", deps.clock.now());
     c.desired = "running";
     const existing = await deps.runtime.inspect(c.containerName);
     let how = "started";

@@ -67,7 +67,7 @@ export async function putBack(
     deps.journal.append({ time: now, service: d.service, component: d.spec.name, kind: "rolled-back", message: `${d.version}: ${detail}; ${still}` });
     return { ...base, status: "rolled_back", message: `rolled back: ${detail}; ${still}`, version: prev.version };
   }
-  await runtime.remove(d.name).catch((err) => deps.log.warn("could not remove the failed container", { name: d.name, error: messageOf(err) }));
+  await runtime.remove(d.name, stopSeconds(d.spec, deps.stopTimeoutSec)).catch((err) => deps.log.warn("could not remove the failed container", { name: d.name, error: messageOf(err) }));
   // Labelled with the hash it was deployed with (secret versions folded in), so the next deploy compares right.
   const container = containerSpecFor(deps.node, d.service, prev.spec, prev.specHash || undefined);
   container.image = imageByDigest(prev.spec.image, prev.imageDigest);

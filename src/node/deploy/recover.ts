@@ -24,10 +24,15 @@ export async function recoverInterruptedDeployments(deps: Pick<DeployDeps, "runt
     });
     const now = deps.clock.now();
     const rec = getComponent(deps.db, d.service, d.component);
-    if (box && box.labels[LABEL_SPEC] === d.specHash && rec) {
+    if (box && box.labels[LABEL_SPEC] === d.specHash) {
+      // What runs is recorded as what it is: this spec, unverified (SPEC §7.7), no verdict; a first deploy gets its record here.
+      const base = rec ?? {
+        service: d.service, name: d.component, desired: "running" as const, observed: "unknown" as const, version: d.version, imageDigest: d.imageDigest,
+        containerId: box.id, containerName: name, deployedAt: now, spec: d.spec, specHash: d.specHash,
+      };
       putComponent(deps.db, {
-        ...rec, spec: d.spec, specHash: d.specHash, version: d.version, imageDigest: d.imageDigest, containerId: box.id,
-        containerName: name, observed: observedStateOf(box, rec.desired), deployedAt: now,
+        ...base, spec: d.spec, specHash: d.specHash, version: d.version, imageDigest: d.imageDigest, containerId: box.id,
+        containerName: name, observed: observedStateOf(box, base.desired), deployedAt: now, health: "", unverified: true,
       }, now);
       const msg = `interrupted: the agent stopped after ${name} was created with this spec; it runs without its health gate having passed`;
       finishDeployment(deps.db, d.id, "failed", msg, now);

@@ -1,6 +1,6 @@
 import { McpError, messageOf } from "../../lib/errors.ts";
 import type { ComponentSpec, ImageInfo } from "../runtime/types.ts";
-import { orderByAfter } from "../../servicedef/index.ts";
+import { findCycle, orderByAfter } from "../../servicedef/index.ts";
 import type { DeployDeps } from "./deploy.ts";
 import type { Progress } from "./types.ts";
 
@@ -15,6 +15,10 @@ const afterOf = (c: { name: string; after?: string[]; spec?: { after?: string[] 
 export function selectComponents<T extends { name: string }>(service: { name: string; components: T[] }, component: string): T[] {
   if (!component) {
     const items = service.components.map((c) => ({ name: c.name, after: afterOf(c as never), c }));
+    // Recorded specs can form a cycle (components deployed one at a time from changing definitions): then
+    // the recorded order, so that a stop or a boot start is never refused for it (a definition's cycle is
+    // refused before it is sent).
+    if (findCycle(items)) return service.components;
     return orderByAfter(items, `service ${service.name}`).map((i) => i.c);
   }
   const found = service.components.filter((c) => c.name === component);

@@ -24,6 +24,8 @@ export interface Incident {
   lastBad: ShownState;
   /** The alert was sent (so a `recovered` is owed). */
   alerted: boolean;
+  /** An earlier kind of this incident was alerted: a `recovered` is owed even if this kind's alert never went out. */
+  owed?: boolean;
   /** No alert will be sent for this incident (seen at start, or inside the cooldown). */
   quiet: boolean;
 }
@@ -161,7 +163,7 @@ export function plan(input: PlanInput): PlanOutput {
     };
 
     if (cond === null) {
-      if (t.incident?.alerted) {
+      if (t.incident?.alerted || t.incident?.owed) {
         actions.push({ type: "alert", kind: "recovered", ...ids, desired: c.desired, observed: c.observed, previous: t.incident.lastBad });
       }
       t.incident = null;
@@ -175,7 +177,7 @@ export function plan(input: PlanInput): PlanOutput {
       t.incident.kind = "flapping";
     } else if (t.incident.kind !== cond && cond !== "flapping" && t.incident.kind !== "flapping") {
       // Unhealthy, then gone (or back but failing its probe): the new condition is news, alerted in its turn.
-      t.incident = { ...t.incident, kind: cond, since: now, previous: t.incident.lastBad, alerted: false };
+      t.incident = { ...t.incident, kind: cond, since: now, previous: t.incident.lastBad, alerted: false, owed: t.incident.alerted || t.incident.owed };
     }
     const inc = t.incident;
     inc.lastBad = shown;

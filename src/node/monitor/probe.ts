@@ -73,7 +73,8 @@ function probeTcp(target: string, timeoutMs: number, signal?: AbortSignal): Prom
   const colon = target.lastIndexOf(":");
   const host = target.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
   const port = Number(target.slice(colon + 1));
-  const hold = Math.min(TCP_HOLD_MS, Math.floor(timeoutMs / 2));
+  // Always the full hold (a shorter one would miss the forwarder's close); the timeout is the connect's.
+  const hold = TCP_HOLD_MS;
   return new Promise((resolve) => {
     const sock = connect({ host, port });
     let done = false;
@@ -91,6 +92,7 @@ function probeTcp(target: string, timeoutMs: number, signal?: AbortSignal): Prom
     const timer = setTimeout(() => finish({ ok: false, detail: `connect ${target}: no answer within ${seconds(timeoutMs)}` }), timeoutMs);
     signal?.addEventListener("abort", onAbort, { once: true });
     sock.once("connect", () => {
+      clearTimeout(timer);
       holdTimer = setTimeout(() => finish({ ok: true, detail: "" }), hold);
     });
     // A banner: somebody listens.

@@ -8,6 +8,9 @@ import type { Journal } from "./journal.ts";
 import type { LiveState } from "./live.ts";
 import { probeName, probeOnce } from "./probe.ts";
 
+/** The longest a continuous probe may take (its slot is one of a few for the whole node). */
+export const PROBE_TIMEOUT_CAP_MS = 30_000;
+
 export interface ProberDeps {
   runtime: ContainerRuntime;
   db: Db;
@@ -65,9 +68,9 @@ export function startProber(d: ProberDeps): { stop(): void } {
         const key = `${s.name}/${c.name}`;
         seen.add(key);
         let t = tracks.get(key);
-        if (!t || t.containerId !== box.id) {
+        if (!t || t.containerId !== `${box.id}@${box.startedAt}`) {
           // A new container (a deploy, a restart): counting starts again, first probe after one interval.
-          t = { containerId: box.id, nextAt: now + Math.max(h.intervalMs, d.minIntervalMs ?? 10_000), failures: 0, inFlight: false, lastDetail: "" };
+          t = { containerId: `${box.id}@${box.startedAt}`, nextAt: now + Math.max(h.intervalMs, d.minIntervalMs ?? 10_000), failures: 0, inFlight: false, lastDetail: "" };
           tracks.set(key, t);
         }
         if (t.inFlight || now < t.nextAt || inFlight >= maxInFlight) continue;
@@ -75,9 +78,12 @@ export function startProber(d: ProberDeps): { stop(): void } {
         track.inFlight = true;
         inFlight++;
         const startedAt = box.startedAt || now;
-        probeOnce(d.runtime, c.containerName, h, ac.signal)
+        // A continuous probe never holds a slot long: at most PROBE_TIMEOUT_CAP_MS whatever the definition says.
+        probeOnce(d.runtime, c.containerName, { ...h, timeoutMs: Math.min(h.timeoutMs, PROBE_TIMEOUT_CAP_MS) }, ac.signal)
           .then((r) => {
-            if (ac.signal.aborted || track.containerId !== d.live().get(c.containerName)?.id) return;
+            // A verdict about a container that was stopped, restarted or replaced meanwhile, or while mcp operates on the service, is dropped.
+            const now = d.live().get(c.containerName);
+            if (ac.signal.aborted || d.busy(s.name) || now?.state !== "running" || track.containerId !== `${now.id}@${now.startedAt}`) return;
             const at = d.clock.now();
             if (r.ok) {
               track.failures = 0;

@@ -181,12 +181,12 @@ export function createPodmanRuntime(opts: PodmanRuntimeOptions): ContainerRuntim
       return { ...details, imageEnv: image?.env ?? [], ...(image ? { imageDefaults: image.defaults } : {}) };
     },
 
-    async run(spec: ContainerSpec, opts?: { replace?: boolean }): Promise<string> {
+    async run(spec: ContainerSpec, opts?: { replace?: boolean; stopTimeoutSec?: number }): Promise<string> {
       const argv = runArgs(spec);
       // `run --replace`: the old container goes (stopped within its own stop timeout) in the same podman process.
       if (opts?.replace) argv.splice(1, 0, "--replace");
       try {
-        const out = (await call(argv, opts?.replace ? PODMAN_STOP_TIMEOUT_SEC * 1000 : 0)).stdout.trim().split("\n");
+        const out = (await call(argv, opts?.replace ? (opts.stopTimeoutSec ?? PODMAN_STOP_TIMEOUT_SEC) * 1000 : 0)).stdout.trim().split("\n");
         return out.at(-1) ?? "";
       } catch (err) {
         if (failedWith(err, NAME_IN_USE)) {

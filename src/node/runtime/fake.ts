@@ -142,7 +142,7 @@ export class FakeRuntime implements ContainerRuntime {
   listSecrets = async () => (this.injected("listSecrets"), this.secretStore.list());
 
   /** Creates and starts (see setImageBehaviour); already_exists on a taken name, failed_precondition without the image. */
-  async run(spec: ContainerSpec, opts?: { replace?: boolean }): Promise<string> {
+  async run(spec: ContainerSpec, opts?: { replace?: boolean; stopTimeoutSec?: number }): Promise<string> {
     this.injected("run");
     const old = opts?.replace ? this.containers.get(spec.name) : undefined;
     if (old && this.containers.delete(spec.name)) this.emit(old, "remove");

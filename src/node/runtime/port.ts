@@ -36,10 +36,11 @@ export interface ContainerRuntime {
   /**
    * Creates and starts a container; returns its id. Fails `already_exists`
    * when the name is taken, unless `replace`: then the container of that
-   * name is stopped (within its own stop timeout) and removed first, in the
-   * same call.
+   * name is stopped (within its own stop timeout, which the caller passes
+   * as stopTimeoutSec so the call waits long enough) and removed first, in
+   * the same call.
    */
-  run(spec: ContainerSpec, opts?: { replace?: boolean }): Promise<string>;
+  run(spec: ContainerSpec, opts?: { replace?: boolean; stopTimeoutSec?: number }): Promise<string>;
 
   /** Starts a stopped container. Idempotent (running stays running). Fails `not_found`. */
   start(name: string): Promise<void>;

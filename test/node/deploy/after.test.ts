@@ -61,4 +61,15 @@ describe("component after (SPEC §7.2)", () => {
     const started = (await runtime.list()).sort((a, b) => a.startedAt - b.startedAt).map((c) => c.name);
     expect(started).toEqual(["app-db", "app-api", "app-web"]);
   });
+
+  test("a first version that failed its gate, started by hand, is never unchanged: the next deploy runs the gate again", async () => {
+    const { runtime, deps } = setup();
+    const def = svc([comp("db", [], BAD, { health: HEALTH })]);
+    const first = await deployService(deps, { service: def, component: "", force: false, lockWaitMs: 0 }, () => {});
+    expect(first.results[0]!.status).toBe("failed");
+    await startService(deps, { service: "app", component: "" }).catch(() => []);
+    runtime.setProbe(BAD, { code: 0, output: "" });
+    const again = await deployService(deps, { service: def, component: "", force: false, lockWaitMs: 0 }, () => {});
+    expect(again.results[0]!.status).toBe("ok");
+  });
 });

@@ -6,13 +6,13 @@ import type { DesiredState, ObservedState } from "../../../src/node/runtime/inde
 const RULES: MonitorRules = { flapThreshold: 3, flapWindowMs: 60_000, cooldownMs: 0, driftGraceMs: 500, reconcile: false };
 
 /** Drives plan through observations (state + probe verdict) of one component and collects the alerts. */
-function run(steps: [at: number, observed: ObservedState, health: HealthState][], o: { desired?: DesiredState; boot?: boolean; flapThreshold?: number } = {}) {
+function run(steps: [at: number, observed: ObservedState, health: HealthState][], o: { desired?: DesiredState; boot?: boolean; flapThreshold?: number; selfRestarting?: boolean } = {}) {
   let trackers = new Map<string, Tracker>();
   let recorded: ObservedState = "running";
   const alerts: string[] = [];
   const all: Action[] = [];
   steps.forEach(([at, observed, health], i) => {
-    const c: ComponentView = { service: "svc", component: "api", desired: o.desired ?? "running", observed, recorded, containerId: "id", exitCode: 0, health, selfRestarting: false };
+    const c: ComponentView = { service: "svc", component: "api", desired: o.desired ?? "running", observed, recorded, containerId: "id", exitCode: 0, health, selfRestarting: o.selfRestarting ?? false };
     const out = plan({ components: [c], trackers, now: at, silent: false, boot: !!o.boot && i === 0, busy: () => false, rules: { ...RULES, flapThreshold: o.flapThreshold ?? RULES.flapThreshold } });
     trackers = out.trackers;
     for (const a of out.actions) {
@@ -54,5 +54,10 @@ describe("monitor plan: probe verdicts (SPEC §7.5)", () => {
   test("the verdict is never recorded as the observed state (the registry keeps podman's)", () => {
     const r = run([[0, "running", "healthy"], [1000, "running", "unhealthy"]]);
     expect(r.all.filter((a) => a.type === "record")).toEqual([]);
+  });
+
+  test("unhealthy alerted, then a crash its restart policy undoes within the grace, then healthy: the recovered is still sent", async () => {
+    const r = run([[0, "running", "healthy"], [1000, "running", "unhealthy"], [2000, "exited", "unhealthy"], [2100, "running", "healthy"]], { flapThreshold: 10, selfRestarting: true });
+    expect(r.alerts).toEqual(["1000:unhealthy:unhealthy<-running", "2100:recovered:running<-exited"]);
   });
 });
