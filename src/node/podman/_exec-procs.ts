@@ -8,7 +8,7 @@
 // left to find) and killed — from inside the user namespace when podman is
 // rootless, where the agent may signal the containers' subordinate ids —
 // then podman, if it did not end by itself.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync } from "node:fs";
 import type { Logger } from "../../lib/log.ts";
 import { unshareKillArgs } from "./_exec-args.ts";
 import type { Runner } from "./runner.ts";
@@ -49,6 +49,38 @@ function readProc(path: string): string | null {
   }
 }
 
+/**
+ * A pid file's text: opened without following a symlink and without
+ * blocking (a FIFO planted in its place cannot hang the agent), read only
+ * when it is a regular file, at most 64 bytes; null otherwise.
+ */
+export function readSmallRegularFile(path: string): string | null {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) return null;
+    const buf = Buffer.alloc(64);
+    return buf.subarray(0, readSync(fd, buf, 0, 64, 0)).toString("utf8");
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * True when a process shares the agent's own pid and mount namespaces: a
+ * process inside a container (whose root may be the agent's uid, rootless,
+ * and whose argv it chooses) never does.
+ */
+export function inAgentNamespaces(pid: number): boolean {
+  try {
+    return ["pid", "mnt"].every((ns) => readlinkSync(`/proc/${pid}/ns/${ns}`) === readlinkSync(`/proc/self/ns/${ns}`));
+  } catch {
+    return false;
+  }
+}
+
 /** The children of a process (every thread's), from /proc. */
 export function childrenOf(pid: number): number[] {
   let tasks: string[];
@@ -70,7 +102,7 @@ export function execPidUnder(root: number): number | null {
     if (!/(^|\/)conmon$/.test(argv[0] ?? "")) continue;
     const i = argv.indexOf("-p");
     const file = i >= 0 ? argv[i + 1] : undefined;
-    const pid = file ? Number((readProc(file) ?? "").trim()) : NaN;
+    const pid = file ? Number((readSmallRegularFile(file) ?? "").trim()) : NaN;
     if (Number.isSafeInteger(pid) && pid > 1) return pid;
   }
   return null;
@@ -175,7 +207,9 @@ export async function reapOrphanedExecs(deps: ProcDeps & { uid: number; subreape
         return false;
       }
     })();
-    return mine && argv[0] === subreaper[0] && exec > 0 && argv.includes("--detach-keys") && argv[argv.indexOf("--detach-keys") + 1] === "";
+    // Owner and argv are not enough: a container's process can have both (rootless, its root is this uid).
+    return mine && argv[0] === subreaper[0] && exec > 0 && argv.includes("--detach-keys") && argv[argv.indexOf("--detach-keys") + 1] === "" &&
+      inAgentNamespaces(Number(name));
   }).map(Number);
   await Promise.all(orphans.map(async (root) => {
     deps.log.warn("ending an exec a previous agent left running", { pid: root, argv: cmdlineOf(root).slice(subreaper.length).join(" ").slice(0, 200) });
