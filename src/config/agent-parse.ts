@@ -59,7 +59,7 @@ export interface AgentConfig {
   };
   registries: RegistryConfig[];
   /** `[policy]` (SPEC §7.1): what containers may reach on the host; the defaults allow nothing beyond each service's own directory. */
-  policy: { hostPaths: string[]; hostNetwork: boolean; devices: string[]; maxArchiveBytes: number };
+  policy: { hostPaths: string[]; hostNetwork: boolean; devices: string[]; capabilities: string[]; maxArchiveBytes: number };
   log: { level: "debug" | "info" | "warn" | "error" };
   /** `[prune]` (SPEC §7.6): successful deployments per component whose images `mcp node prune` keeps. */
   prune: { keep: number };
@@ -162,6 +162,7 @@ function build(raw: RawAgentConfig, source: string, home: string): AgentConfig {
       hostPaths: (raw.policy?.host_paths ?? []).map((x, i) => p(x, `policy.host_paths[${i}]`)),
       hostNetwork: raw.policy?.host_network ?? false,
       devices: raw.policy?.devices ?? [],
+      capabilities: raw.policy?.capabilities ?? [],
       maxArchiveBytes: parseSize(raw.policy?.max_archive_bytes ?? "20GiB"),
     },
     log: { level: raw.log?.level ?? "info" },

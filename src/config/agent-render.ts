@@ -91,6 +91,7 @@ host_paths = []                  # extra host directories volumes may mount, bes
                                  # service's own srv_root/<service>/ and named volumes
 host_network = false             # network = "host", container:/ns: modes and mode options
 devices = []                     # host devices a component may name
+capabilities = []                # what cap_add may add beyond podman's defaults (e.g. "NET_ADMIN"; "ALL" for any)
 max_archive_bytes = "20GiB"      # restore: the largest total size of an archive's files
 
 [log]

@@ -98,6 +98,7 @@ export const AgentConfigSchema = v.strictObject({
       host_paths: v.optional(v.array(v.pipe(v.string(), v.regex(/^\//, (i) => `${JSON.stringify(i.input)} is not an absolute path`)))),
       host_network: v.optional(v.boolean()),
       devices: v.optional(v.array(v.pipe(v.string(), v.regex(/^\/dev\//, (i) => `${JSON.stringify(i.input)} is not a device path (/dev/…)`)))),
+      capabilities: v.optional(v.array(v.pipe(v.string(), v.regex(/^(CAP_)?[A-Za-z_]{2,32}$/, (i) => `${JSON.stringify(String(i.input).slice(0, 64))} is not a capability name (e.g. NET_ADMIN, or ALL)`)))),
       max_archive_bytes: v.optional(size),
     }),
   ),

@@ -48,7 +48,7 @@ const DEFAULTS: AgentConfig = {
     retentionMs: 30 * 86_400_000, reconcile: false, driftGraceMs: 500, onBoot: "start", minProbeIntervalMs: 10_000,
   },
   registries: [],
-  policy: { hostPaths: [], hostNetwork: false, devices: [], maxArchiveBytes: 20 * 1024 ** 3 },
+  policy: { hostPaths: [], hostNetwork: false, devices: [], capabilities: [], maxArchiveBytes: 20 * 1024 ** 3 },
   log: { level: "info" },
   prune: { keep: 3 },
   metrics: null,

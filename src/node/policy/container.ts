@@ -1,7 +1,7 @@
 import { join, relative, resolve } from "node:path";
 import { McpError } from "../../lib/errors.ts";
 import type { ContainerSpec } from "../runtime/types.ts";
-import { parseDevice, parseVolume } from "../../servicedef/index.ts";
+import { canonicalCapability, parseDevice, parseVolume } from "../../servicedef/index.ts";
 import type { ProtectedPath } from "./layout.ts";
 import { isWithin, overlaps, resolveHostPath } from "./paths.ts";
 
@@ -13,12 +13,25 @@ export interface ContainerPolicy {
   hostNetwork: boolean;
   /** Host devices a component may name. */
   devices: string[];
+  /** Capabilities `cap_add` may add beyond DEFAULT_CAPABILITIES (canonical names, `ALL` for any). */
+  capabilities: string[];
   /** Restore: the largest total size of an archive's members (bytes). */
   maxArchiveBytes: number;
 }
 
 /** The defaults of SPEC §7.1: nothing beyond the service's own directory, named volumes and ordinary networks. */
-export const DEFAULT_POLICY: ContainerPolicy = { hostPaths: [], hostNetwork: false, devices: [], maxArchiveBytes: 20 * 1024 ** 3 };
+export const DEFAULT_POLICY: ContainerPolicy = { hostPaths: [], hostNetwork: false, devices: [], capabilities: [], maxArchiveBytes: 20 * 1024 ** 3 };
+
+/**
+ * What `cap_add` may always add: podman's default set (adding one back
+ * after `cap_drop = ["ALL"]`), NET_BIND_SERVICE among them. Anything else
+ * (SYS_ADMIN, SYS_MODULE, DAC_READ_SEARCH, NET_RAW, NET_ADMIN, ALL…) widens
+ * what a container can do to the host or its neighbours, and needs
+ * `[policy] capabilities`.
+ */
+export const DEFAULT_CAPABILITIES: readonly string[] = [
+  "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+];
 
 /**
  * Network modes a container may use without `host_network`: podman networks
@@ -61,7 +74,7 @@ function bindsOf(spec: { name: string; volumes: readonly string[] }): Bind[] {
  */
 export function assertContainerAllowed(
   service: string,
-  spec: Pick<ContainerSpec, "volumes" | "network" | "devices"> & { name: string },
+  spec: Pick<ContainerSpec, "volumes" | "network" | "devices" | "capAdd"> & { name: string },
   o: { srvRoot: string; policy: ContainerPolicy; protectedPaths: readonly ProtectedPath[] },
 ): void {
   const where = (field: string) => `service ${service}, component ${spec.name}: ${field}`;
@@ -94,6 +107,13 @@ export function assertContainerAllowed(
     throw refuse(where("network"), `network mode ${JSON.stringify(spec.network)}`, "host_network", "use a podman network (e.g. network = \"mcpnet\") or none");
   }
   assertDevicesAllowed(spec.devices ?? [], o.policy.devices, where);
+  const extra = new Set((o.policy.capabilities ?? []).map(canonicalCapability));
+  (spec.capAdd ?? []).forEach((text, i) => {
+    const cap = canonicalCapability(text);
+    if (DEFAULT_CAPABILITIES.includes(cap) || extra.has("ALL") || extra.has(cap)) return;
+    throw refuse(where(`cap_add[${i}]`), `the capability ${cap}`, "capabilities",
+      `without it cap_add may only add podman's defaults (${DEFAULT_CAPABILITIES.join(", ")})`);
+  });
 }
 
 /**
