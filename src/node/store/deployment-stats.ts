@@ -21,16 +21,19 @@ export function deployedDigests(db: Db): Map<string, number> {
 
 /**
  * The digests a rollback may go back to: per component, those of its newest
- * `keep` deployments that passed their gate (outcome ok), and of every
+ * `keep` distinct deployments (spec and digest) that passed their gate
+ * (outcome ok) — a redeploy of the same version (`--force`, a re-gate after
+ * a crash) is one, so it never pushes an older version out — and of every
  * deployment still pending (one running now).
  */
 export function rollbackDigests(db: Db, keep: number): ComponentDigest[] {
   return db.query(
     `SELECT service, component, image_digest AS digest FROM (
-       SELECT service, component, image_digest, outcome,
-              ROW_NUMBER() OVER (PARTITION BY service, component, outcome = 'ok' ORDER BY id DESC) AS n
-       FROM deployments WHERE image_digest != '' AND outcome IN ('ok', 'pending'))
-     WHERE outcome = 'pending' OR n <= ?`,
+       SELECT service, component, image_digest, ROW_NUMBER() OVER (PARTITION BY service, component ORDER BY newest DESC) AS n
+       FROM (SELECT service, component, spec_hash, image_digest, MAX(id) AS newest FROM deployments
+             WHERE image_digest != '' AND outcome = 'ok' GROUP BY service, component, spec_hash, image_digest))
+     WHERE n <= ?
+     UNION SELECT service, component, image_digest AS digest FROM deployments WHERE image_digest != '' AND outcome = 'pending'`,
   ).all(Math.max(0, Math.floor(keep))) as ComponentDigest[];
 }
 
