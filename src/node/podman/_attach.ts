@@ -2,7 +2,7 @@
 // and the I/O around the process it spawns — stdin written with
 // backpressure (pipe or terminal), the terminal's end, the exit status.
 // The spawn itself stays in runner.ts, the one seam to processes.
-import { constants as osConstants } from "node:os";
+import { signalNumber } from "../../lib/signals.ts";
 import type { FileSink, Subprocess, Terminal } from "bun";
 
 /** How an attached process is joined to its caller (Attacher.attach). */
@@ -68,7 +68,7 @@ export function createAttachIO() {
         await Promise.race([drained, new Promise((r) => setTimeout(r, TERMINAL_DRAIN_MS))]);
         terminal?.close();
         const sig = proc.signalCode;
-        const status = sig ? 128 + (typeof sig === "number" ? sig : (osConstants.signals[sig] ?? 0)) : code;
+        const status = sig ? 128 + (typeof sig === "number" ? sig : signalNumber(sig)) : code;
         onEnd(status, Math.round(performance.now() - started));
         return status;
       })();

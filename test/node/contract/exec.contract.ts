@@ -74,14 +74,25 @@ export function describeExecContract(label: string, setup: () => Promise<Runtime
       const seen = { stdout: "", stderr: "" };
       const dec = decoder();
       const s = rt.execSession(box, {
-        argv: ["sh", "-c", "read a; stty size; read b; stty size; echo done >&2"], stdin: true, tty: { cols: 100, rows: 30 },
+        // Six asks at most (the fake's interpreter has no loops).
+        argv: ["sh", "-c", `${"read a; stty size; ".repeat(6)}echo done >&2`], stdin: true, tty: { cols: 100, rows: 30 },
         signal: new AbortController().signal,
         onOutput: async (stream, data) => void (seen[stream] += dec.decode(data, { stream: true })),
       });
       await s.write(new TextEncoder().encode("x\n"));
       await waitFor("the first size", async () => (seen.stdout.includes("30 100") ? true : undefined));
       s.resize({ cols: 120, rows: 40 });
-      await s.write(new TextEncoder().encode("y\n"));
+      // podman applies a resize asynchronously (as with `podman exec -it`): ask again until the new size shows.
+      for (let ask = 2; ask <= 6; ask++) {
+        const before = seen.stdout.split("\n").length;
+        await s.write(new TextEncoder().encode("y\n"));
+        await waitFor("an answer", async () => (seen.stdout.split("\n").length > before + 1 || seen.stdout.includes("40 120") ? true : undefined));
+        if (seen.stdout.includes("40 120")) {
+          for (let rest = ask + 1; rest <= 6; rest++) await s.write(new TextEncoder().encode("z\n"));
+          break;
+        }
+        await Bun.sleep(200);
+      }
       expect(await s.exited).toBe(0);
       expect(seen.stdout).toContain("40 120");
       expect(seen.stdout).toContain("done");

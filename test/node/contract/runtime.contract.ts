@@ -4,7 +4,7 @@
  * Assertions are on the state reached, through the port only.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { McpError, type ErrorCode } from "../../../src/lib/errors.ts";
+import { isMcpError, McpError, type ErrorCode } from "../../../src/lib/errors.ts";
 import type { ContainerRuntime } from "../../../src/node/runtime/port.ts";
 import type { ContainerSpec, ObservedContainer, RuntimeEvent } from "../../../src/node/runtime/types.ts";
 import { freePort, SLEEP_CMD, waitFor } from "../../support/image.ts";
@@ -297,7 +297,14 @@ export function describeRuntimeContract(label: string, setup: () => Promise<Runt
       const s = spec("watched", { cmd: ["sh", "-c", "exit 4"] });
       const seen: RuntimeEvent[] = [];
       const ac = new AbortController();
-      const watching = rt.watch((e) => seen.push(e), ac.signal);
+      // podman's own event stream may end (its events file rotates): like the monitor, follow it again.
+      const watching = (async () => {
+        while (!ac.signal.aborted) {
+          await rt.watch((e) => seen.push(e), ac.signal).catch((err) => {
+            if (!isMcpError(err, "unavailable")) throw err;
+          });
+        }
+      })();
       // The stream starts asynchronously: run probes until one shows up, so it is known to be live.
       let n = 0;
       await waitFor("the event stream to be live", async () => {
