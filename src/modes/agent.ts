@@ -219,6 +219,10 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
       node: cfg.agent.nodeName, version: pkg.version, startedAt: facts.startedAt, db, counters, podman: podmanCalls,
       notify: notifier.stats, reclaimable: facts.images.estimate.peek,
     }),
+    // A port taken (by a container, say) costs /metrics, never the agent: it would crash-loop and manage nothing.
+  }).catch((err) => {
+    log.error("metrics cannot listen; the agent serves without /metrics", { listen: cfg.metrics!.listen, error: err instanceof Error ? err.message : String(err) });
+    return null;
   }) : null;
   if (metrics) log.info("metrics serving", { listen: cfg.metrics!.listen, port: metrics.port });
 
