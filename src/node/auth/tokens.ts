@@ -77,3 +77,24 @@ export function verifyLocalToken(db: Db, secret: string, clock: Clock): Identity
   touchToken(db, rec.id, now);
   return { name: rec.name, role: rec.role, services: rec.services };
 }
+
+/** How the agent checks tokens: its own registry, or an MCIAS server (`[auth] mode`). */
+export interface TokenCheck {
+  db: Db;
+  clock: Clock;
+  mode: "local" | "mcias";
+  mcias?: (token: string) => Promise<Identity>;
+}
+
+/**
+ * Who a bearer token is, by the agent's auth mode: a missing token fails
+ * `unauthenticated` with `noTokenHint`; the rest is verifyLocalToken's or
+ * the MCIAS validator's. Roles and scopes are the caller's to check (gRPC
+ * by its RPC table, /metrics its own rule).
+ */
+export async function identifyToken(o: TokenCheck, token: string | null, noTokenHint: string): Promise<Identity> {
+  if (!token) throw new McpError("unauthenticated", "no token was sent", noTokenHint);
+  if (o.mode !== "mcias") return verifyLocalToken(o.db, token, o.clock);
+  if (!o.mcias) throw new McpError("unavailable", "auth mode mcias has no [mcias] server", "set [mcias] server_url in the agent config");
+  return o.mcias(token);
+}

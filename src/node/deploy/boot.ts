@@ -44,11 +44,11 @@ export async function startAfterBoot(deps: DeployDeps, state: (containerName: st
   };
   // Services whose components name others in `after` (SPEC §7.2) start one component at a time, in that order.
   const ordered = new Set(wanted.filter((c) => (c.spec.after ?? []).length > 0).map((c) => c.service));
-  const gone = wanted.filter((c) => !state(c.containerName) || ordered.has(c.service));
+  const oneByOne = wanted.filter((c) => !state(c.containerName) || ordered.has(c.service));
   const queue = wanted.filter((c) => state(c.containerName) && !ordered.has(c.service));
   // Gone: recreated through start (one at a time: rare after a reboot); ordered services through start too.
   const byService = new Map<string, ComponentRecord[]>();
-  for (const c of gone) byService.set(c.service, [...(byService.get(c.service) ?? []), c]);
+  for (const c of oneByOne) byService.set(c.service, [...(byService.get(c.service) ?? []), c]);
   for (const [service, list] of byService) {
     const failed = new Set<string>();
     for (const c of selectComponents({ name: service, components: list }, "")) {

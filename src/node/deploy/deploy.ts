@@ -172,8 +172,9 @@ export async function replaceComponent(
   // Never `unchanged` for a component a crash left unverified (SPEC §7.7), nor for a spec whose last deploy
   // here did not pass its gate (a failed first version someone started by hand): its gate runs again. The
   // registry's observed state (kept by the monitor) must say running too: the listing may be minutes old.
+  // Read once, under the service's lock (only the monitor may move its observed state meanwhile).
+  const rec = getComponent(db, service, spec.name);
   const unchanged = () => {
-    const rec = getComponent(db, service, spec.name);
     if (force || !rec || rec.specHash !== hash || rec.desired !== "running" || rec.unverified || rec.observed !== "running") return false;
     const last = lastDeployment(db, service, spec.name);
     return !(last && last.specHash === hash && last.outcome !== "ok");
@@ -215,7 +216,7 @@ export async function replaceComponent(
     // Step 4: replace the old container. With the agent's stop timeout at podman's default (10 s), in one
     // process (`run --replace`: the old one stops within its own stop timeout); else stop-and-remove, then run.
     // (A component with its own stop_timeout carries it in its container: `run --replace` honours it.)
-    const old = existing ? getComponent(db, service, spec.name)?.spec : undefined;
+    const old = existing ? rec?.spec : undefined;
     const oneCall = !!existing && (deps.stopTimeoutSec === 10 || old?.stopTimeoutMs !== undefined);
     if (existing && !oneCall) {
       enter(`replacing the old container ${name}`);

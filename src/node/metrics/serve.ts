@@ -12,7 +12,7 @@ import tls from "node:tls";
 import type { Clock } from "../../lib/clock.ts";
 import { McpError, messageOf } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/log.ts";
-import { roleAllows, verifyLocalToken, type FloodLimiter, type Identity } from "../auth/index.ts";
+import { identifyToken, roleAllows, type FloodLimiter, type Identity } from "../auth/index.ts";
 import type { Db } from "../store/index.ts";
 
 /** The method name refused and audited calls are recorded under. */
@@ -46,14 +46,7 @@ function bearer(header: string | undefined): string | null {
 
 /** Checks a scrape's token: unauthenticated (401) or permission_denied (403) as McpError; the caller otherwise. */
 async function authorize(o: MetricsServerOptions, token: string | null): Promise<Identity> {
-  if (!token) throw new McpError("unauthenticated", "no token was sent", "send Authorization: Bearer <token> (a viewer token: mcp agent token create --role viewer)");
-  let who: Identity;
-  if (o.mode === "mcias") {
-    if (!o.mcias) throw new McpError("unavailable", "auth mode mcias has no [mcias] server", "set [mcias] server_url in the agent config");
-    who = await o.mcias(token);
-  } else {
-    who = verifyLocalToken(o.db, token, o.clock);
-  }
+  const who = await identifyToken(o, token, "send Authorization: Bearer <token> (a viewer token: mcp agent token create --role viewer)");
   if (!roleAllows(who.role, "viewer")) throw new McpError("permission_denied", `${METRICS_METHOD} needs role viewer; token "${who.name}" has ${who.role}`, "", { identity: who.name });
   if (who.services.length > 0) {
     throw new McpError("permission_denied", `token "${who.name}" is scoped to services; the metrics are node-wide`, "scrape with an unscoped viewer token", { identity: who.name });

@@ -26,7 +26,7 @@ export interface ProberDeps {
   minIntervalMs?: number;
   /** At most this many probes at once on the node (cmd probes are podman processes); default 4. */
   maxInFlight?: number;
-  /** How often due probes are looked for (ms); default 250. */
+  /** How often due probes are looked for (ms); default a tenth of the minimum interval, between 100 ms and 1 s. */
   tickMs?: number;
 }
 
@@ -36,7 +36,6 @@ interface ProbeTrack {
   nextAt: number;
   failures: number;
   inFlight: boolean;
-  lastDetail: string;
 }
 
 /**
@@ -70,7 +69,7 @@ export function startProber(d: ProberDeps): { stop(): void } {
         let t = tracks.get(key);
         if (!t || t.containerId !== `${box.id}@${box.startedAt}`) {
           // A new container (a deploy, a restart): counting starts again, first probe after one interval.
-          t = { containerId: `${box.id}@${box.startedAt}`, nextAt: now + Math.max(h.intervalMs, d.minIntervalMs ?? 10_000), failures: 0, inFlight: false, lastDetail: "" };
+          t = { containerId: `${box.id}@${box.startedAt}`, nextAt: now + Math.max(h.intervalMs, d.minIntervalMs ?? 10_000), failures: 0, inFlight: false };
           tracks.set(key, t);
         }
         if (t.inFlight || now < t.nextAt || inFlight >= maxInFlight) continue;
@@ -90,7 +89,6 @@ export function startProber(d: ProberDeps): { stop(): void } {
               verdict(s.name, c.name, "healthy", "");
             } else {
               if (at >= startedAt + (h.startPeriodMs ?? 0)) track.failures++;
-              track.lastDetail = r.detail;
               if (track.failures >= h.retries) verdict(s.name, c.name, "unhealthy", `${probeName(h)} failed ${track.failures} times in a row: ${r.detail}`);
             }
           })
@@ -122,7 +120,8 @@ export function startProber(d: ProberDeps): { stop(): void } {
     } catch (err) {
       d.log.error("prober failed", { error: messageOf(err) });
     }
-  }, d.tickMs ?? 250);
+    // The registry is read at each tick: no more often than the probes' floor needs.
+  }, d.tickMs ?? Math.min(1000, Math.max(100, (d.minIntervalMs ?? 10_000) / 10)));
   return {
     stop() {
       ac.abort();

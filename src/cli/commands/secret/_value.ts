@@ -2,7 +2,13 @@ import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { McpError, messageOf } from "../../../lib/errors.ts";
 import type { CliIO } from "../../../lib/io.ts";
-import { MAX_SECRET_BYTES } from "../../../servicedef/index.ts";
+import { MAX_SECRET_BYTES, secretNameProblem } from "../../../servicedef/index.ts";
+
+/** Refuses a secret name the agent would refuse, before anything is read or sent (exit 2). */
+export function assertSecretName(name: string): void {
+  const problem = secretNameProblem(name);
+  if (problem) throw new McpError("invalid_argument", `secret name: ${problem}`, "name it with letters, digits, _ and - (e.g. db_password)");
+}
 
 function checked(value: Uint8Array, from: string): Uint8Array {
   if (value.length === 0) throw new McpError("invalid_argument", `the secret's value from ${from} is empty`, "give the value on stdin (mcp secret set <service> <name> < file) or with --from-file");

@@ -1,9 +1,8 @@
 import { defineCommand } from "citty";
-import { secretNameProblem } from "../../../servicedef/index.ts";
-import { McpError } from "../../../lib/errors.ts";
 import { commonArgs, connect, loadConfig, nodeArg, nodeForService, serviceArg } from "../../context.ts";
 import type { CliIO } from "../../../lib/io.ts";
 import { warn } from "../../../lib/output.ts";
+import { assertSecretName } from "./_value.ts";
 
 export default (io: CliIO) =>
   defineCommand({
@@ -15,8 +14,7 @@ export default (io: CliIO) =>
       ...commonArgs,
     },
     async run({ args }) {
-      const problem = secretNameProblem(args.name);
-      if (problem) throw new McpError("invalid_argument", `secret name: ${problem}`, "name it with letters, digits, _ and - (e.g. db_password)");
+      assertSecretName(args.name);
       const cfg = await loadConfig(io, args.config);
       const node = await nodeForService(cfg, args.service, args.node);
       const client = connect(cfg, node);

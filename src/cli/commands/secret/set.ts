@@ -1,10 +1,8 @@
 import { defineCommand } from "citty";
-import { McpError } from "../../../lib/errors.ts";
-import { secretNameProblem } from "../../../servicedef/index.ts";
 import { commonArgs, connect, loadConfig, nodeArg, nodeForService, serviceArg } from "../../context.ts";
 import type { CliIO } from "../../../lib/io.ts";
 import { note } from "../../../lib/output.ts";
-import { readSecretValue } from "./_value.ts";
+import { assertSecretName, readSecretValue } from "./_value.ts";
 
 export default (io: CliIO) =>
   defineCommand({
@@ -20,8 +18,7 @@ export default (io: CliIO) =>
       ...commonArgs,
     },
     async run({ args }) {
-      const problem = secretNameProblem(args.name);
-      if (problem) throw new McpError("invalid_argument", `secret name: ${problem}`, "name it with letters, digits, _ and - (e.g. db_password)");
+      assertSecretName(args.name);
       const cfg = await loadConfig(io, args.config);
       const node = await nodeForService(cfg, args.service, args.node);
       const value = await readSecretValue(io, args["from-file"], `${args.service}/${args.name}`);
