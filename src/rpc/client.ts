@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import {
   AdoptContainersRequestSchema, ListAuditRequestSchema, RestoreServiceRequestSchema, SnapshotServiceRequestSchema, LogsRequestSchema, PullFileRequestSchema, PushFileRequestSchema, DeployRequestSchema, NodeStatusRequestSchema, SyncDesiredStateRequestSchema, GetServiceStatusRequestSchema, ListServicesRequestSchema, LiveCheckRequestSchema,
   RestartServiceRequestSchema, RollbackRequestSchema, StartServiceRequestSchema, StopServiceRequestSchema, WatchEventsRequestSchema,
@@ -17,6 +17,8 @@ import type {
 } from "./api.ts";
 import { componentRecordFromProto, deploymentFromProto, eventFromProto, resultFromProto, serviceDefToProto, serviceRecordFromProto } from "./convert.ts";
 import { createH2Transport, type H2Options } from "./_h2.ts";
+import { createUnaryTransport, MAX_REQUEST } from "./_unary.ts";
+import { methodDesc } from "./service.ts";
 import { execCall, type ExecChunk } from "./_client-exec.ts";
 import type { ExecInput, ExecStart } from "./api.ts";
 
@@ -78,9 +80,15 @@ export function createAgentClient(o: AgentClientOptions): AgentClient {
   const transport = createH2Transport(o);
   const timeoutMs = o.timeoutMs ?? 15_000;
 
+  // Unary calls with a small request go over _unary.ts (much cheaper per connection); the rest over node:http2.
+  const unary = createUnaryTransport(o);
+
   async function call<Res>(name: string, req: MessageShape<DescMessage>, ms = timeoutMs): Promise<Res> {
+    const m = methodDesc(name);
+    const body = toBinary(m.input, req);
+    if (m.methodKind === "unary" && body.length <= MAX_REQUEST) return fromBinary(m.output, await unary.call(name, body, ms)) as Res;
     let res: Res | undefined;
-    await transport.call(name, req, ms, (m) => (res = m as Res));
+    await transport.call(name, req, ms, (r) => (res = r as Res));
     if (res === undefined) throw new McpError("internal", `node ${o.node}: ${name} answered without a message`, "check the agent's log");
     return res;
   }
@@ -244,6 +252,9 @@ export function createAgentClient(o: AgentClientOptions): AgentClient {
       return { node: r.node, removed: r.removed.map(imageFrom), kept: r.kept.map(imageFrom), reclaimedBytes: Number(r.reclaimedBytes) };
     },
     exec: (start, input, onOutput, signal) => execCall(transport, o.node, start, input, onOutput, signal),
-    close: () => transport.close(),
+    close: () => {
+      unary.close();
+      transport.close();
+    },
   };
 }
