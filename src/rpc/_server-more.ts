@@ -11,5 +11,5 @@ export function need<F>(fn: F | undefined, ctx: CallContext): F {
 
 /** A secret's facts as the message wants them (never a value: SecretInfo has none). */
 export function secretToProto(s: SecretInfo) {
-  return { service: s.service, name: s.name, size: BigInt(s.size), createdAtMs: BigInt(s.createdAt), updatedAtMs: BigInt(s.updatedAt), version: s.version };
+  return { service: s.service, name: s.name, size: BigInt(s.size), createdAtMs: BigInt(s.createdAt), updatedAtMs: BigInt(s.updatedAt), version: s.version, missing: s.missing === true };
 }

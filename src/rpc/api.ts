@@ -172,6 +172,8 @@ export interface SecretInfo {
   updatedAt: number;
   /** Changes whenever the value does. */
   version: string;
+  /** Recorded, but podman no longer has it (set it again). */
+  missing?: boolean;
 }
 
 /** The first message of an exec (SPEC §7.4). */

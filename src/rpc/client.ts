@@ -68,7 +68,7 @@ export interface AgentClient {
 
 const secretFrom = (s: PbSecretInfo | undefined): SecretInfo => ({
   service: s?.service ?? "", name: s?.name ?? "", size: Number(s?.size ?? 0), createdAt: Number(s?.createdAtMs ?? 0),
-  updatedAt: Number(s?.updatedAtMs ?? 0), version: s?.version ?? "",
+  updatedAt: Number(s?.updatedAtMs ?? 0), version: s?.version ?? "", ...(s?.missing ? { missing: true } : {}),
 });
 const imageFrom = (i: PbPrunedImage): PrunedImage => ({ id: i.id, names: [...i.names], size: Number(i.size) });
 

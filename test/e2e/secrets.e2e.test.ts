@@ -108,6 +108,20 @@ file = "/run/secrets/db_password"
     expect(await seen()).toBe(`${V2}|${V2}`);
   }, 60_000);
 
+  test("a secret podman lost behind the agent's back is listed as missing with what to do, and set again heals it", async () => {
+    await $`${P} secret rm mcp.${svc}.db_password`.quiet();
+    const ls = await cli(["secret", "ls", svc]);
+    expect(ls.code).toBe(0);
+    expect(ls.stdout).toMatch(new RegExp(`^${svc}\\s+db_password\\s+missing\\s`, "m"));
+    expect(ls.stderr).toContain(`warning: secret ${svc}/db_password on node local is recorded but podman no longer has it`);
+    expect(ls.stderr).toContain(`set it again: mcp secret set ${svc} db_password`);
+    expect(JSON.parse((await cli(["secret", "ls", svc, "--json"])).stdout).secrets[0]).toMatchObject({ name: "db_password", missing: true });
+    expect((await cli(["secret", "set", svc, "db_password"], { stdin: `${V2}\n` })).code).toBe(0);
+    const healed = await cli(["secret", "ls", svc]);
+    expect(healed.stdout).not.toContain("missing");
+    expect(healed.stderr).toBe("");
+  });
+
   test("rm: the container runs on; a deploy naming it fails before anything stops", async () => {
     const before = await id();
     const rm = await cli(["secret", "rm", svc, "db_password"]);

@@ -16,7 +16,7 @@ export function createSecretHandlers(deps: DeployDeps): Required<Pick<AgentApi, 
     },
     async listSecrets(req) {
       if (req.service) assertServiceName("service", req.service);
-      return { node: deps.node, secrets: listSecrets(deps, req.service) };
+      return { node: deps.node, secrets: await listSecrets(deps, req.service) };
     },
     async removeSecret(req, ctx) {
       assertServiceName("service", req.service);

@@ -25,6 +25,7 @@ export interface SecretFacts {
   createdAt: number;
   updatedAt: number;
   version: string;
+  missing?: boolean;
 }
 
 const facts = (r: SecretRecord): SecretFacts => ({ service: r.service, name: r.name, size: r.size, createdAt: r.createdAt, updatedAt: r.updatedAt, version: r.version });
@@ -78,9 +79,17 @@ export async function setSecret(deps: SecretDeps, req: { service: string; name: 
   }
 }
 
-/** The secrets of one service ("" = every service): names, sizes, dates, versions. */
-export function listSecrets(deps: Pick<SecretDeps, "db">, service: string): SecretFacts[] {
-  return listSecretRecords(deps.db, service).map(facts);
+/**
+ * The secrets of one service ("" = every service): names, sizes, dates,
+ * versions, and `missing` for one the registry has and podman no longer
+ * does (an agent killed between the remove and the create of a replacement,
+ * a `podman secret rm` by hand): never listed as if it were there.
+ */
+export async function listSecrets(deps: Pick<SecretDeps, "db" | "runtime">, service: string): Promise<SecretFacts[]> {
+  const records = listSecretRecords(deps.db, service);
+  if (records.length === 0) return [];
+  const inPodman = new Set((await deps.runtime.listSecrets()).map((s) => s.name));
+  return records.map((r) => (inPodman.has(r.podmanName) ? facts(r) : { ...facts(r), missing: true }));
 }
 
 /**

@@ -84,12 +84,27 @@ describe("set, ls, rm", () => {
     expect(r.secret).toMatchObject({ service: "app", name: "db_password", size: VALUE.length });
     expect(r.secret.version).toMatch(/^[0-9a-f]{16}$/);
     expect(decode(runtime.secretStore.valueOf("mcp.app.db_password"))).toBe(VALUE);
-    expect(listSecrets(deps, "app")).toEqual([r.secret]);
-    expect(listSecrets(deps, "")).toEqual([r.secret]);
-    expect(listSecrets(deps, "other")).toEqual([]);
+    expect(await listSecrets(deps, "app")).toEqual([r.secret]);
+    expect(await listSecrets(deps, "")).toEqual([r.secret]);
+    expect(await listSecrets(deps, "other")).toEqual([]);
     expect(JSON.stringify(recentEvents(deps.db, { limit: 10 }))).not.toContain(VALUE);
     expect(recentEvents(deps.db, { limit: 10 }).map((e) => e.kind)).toEqual(["secret-set"]);
     expect(text()).not.toContain(VALUE);
+  });
+
+  test("a secret podman lost (the agent killed between the remove and the create of a replacement, or a podman secret rm) is listed as missing, never as there; setting it again heals it", async () => {
+    const { runtime, deps } = setup();
+    await setSecret(deps, { service: "app", name: "pw", value: bytes(VALUE) });
+    // A replacement whose create fails after the remove: what a crash at that point leaves.
+    runtime.failNext("createSecret", new Error("podman died"));
+    await expect(setSecret(deps, { service: "app", name: "pw", value: bytes(VALUE2) })).rejects.toThrow();
+    expect(await runtime.listSecrets()).toEqual([]);
+    const [listed] = await listSecrets(deps, "app");
+    expect(listed).toMatchObject({ service: "app", name: "pw", missing: true });
+    const again = await setSecret(deps, { service: "app", name: "pw", value: bytes(VALUE2) });
+    expect(again.created).toBe(false);
+    expect(await listSecrets(deps, "app")).toEqual([again.secret]);
+    expect(decode(runtime.secretStore.valueOf("mcp.app.pw"))).toBe(VALUE2);
   });
 
   test("the same value again changes nothing; a new value is a new version and replaces podman's", async () => {
@@ -112,7 +127,7 @@ describe("set, ls, rm", () => {
     await setSecret(deps, { service: "app", name: "pw", value: bytes(VALUE) });
     await removeSecret(deps, { service: "app", name: "pw" });
     expect(runtime.secretStore.valueOf("mcp.app.pw")).toBeUndefined();
-    expect(listSecrets(deps, "app")).toEqual([]);
+    expect(await listSecrets(deps, "app")).toEqual([]);
     const e = await failure(removeSecret(deps, { service: "app", name: "pw" }));
     expect(e.code).toBe("not_found");
   });
@@ -142,7 +157,7 @@ describe("set, ls, rm", () => {
     const big = await failure(setSecret(deps, { service: "app", name: "pw", value: new Uint8Array(512_000) }));
     expect(big.message).toContain("podman takes at most 511999");
     expect(await runtime.listSecrets()).toEqual([]);
-    expect(listSecrets(deps, "")).toEqual([]);
+    expect(await listSecrets(deps, "")).toEqual([]);
   });
 });
 

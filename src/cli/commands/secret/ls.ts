@@ -27,13 +27,16 @@ export default (io: CliIO) =>
       if (args.json) {
         printJson(io, {
           secrets: rows.map((s) => ({
-            service: s.service, name: s.name, node: s.node, size: s.size, version: s.version,
+            service: s.service, name: s.name, node: s.node, size: s.size, version: s.version, missing: s.missing === true,
             created: new Date(s.createdAt).toISOString(), updated: new Date(s.updatedAt).toISOString(),
           })),
           unreachable: answers.filter((a) => !a.ok).map((a) => ({ node: a.node, error: a.ok ? "" : a.error.message })),
         });
       } else {
-        io.out(renderTable(["SERVICE", "NAME", "SIZE", "UPDATED"], rows.map((s) => [s.service, s.name, formatBytes(s.size), iso(s.updatedAt)]), io.color));
+        io.out(renderTable(["SERVICE", "NAME", "SIZE", "UPDATED"], rows.map((s) => [s.service, s.name, s.missing ? "missing" : formatBytes(s.size), iso(s.updatedAt)]), io.color));
+        for (const s of rows.filter((r) => r.missing)) {
+          io.err(`warning: secret ${s.service}/${s.name} on node ${s.node} is recorded but podman no longer has it: its containers cannot start again and a deploy naming it fails; set it again: mcp secret set ${s.service} ${s.name}`);
+        }
       }
       return reportNodeFailures(io, answers);
     },
