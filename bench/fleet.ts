@@ -14,7 +14,7 @@
 // and certificates), as root with rootful podman, as bench/deploy.ts.
 // Writes bench/results/fleet-<timestamp>.json and prints a summary.
 import { $, type Subprocess } from "bun";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startTestAgent, writeServiceDef, type TestAgent } from "../test/support/agent.ts";
 import { ensureTestImages, removeContainers, SLEEP_CMD, TEST_IMAGES } from "../test/support/image.ts";
@@ -66,6 +66,14 @@ async function psWithCpu(config: string): Promise<{ code: number; stdout: string
   const proc = Bun.spawn([BINARY, "ps", "--config", config], { stdout: "pipe", stderr: "ignore", env: { ...process.env, NO_COLOR: "1" } });
   const [stdout, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
   return { code, stdout, cpuMs: Number(proc.resourceUsage()?.cpuTime.total ?? 0n) / 1000 };
+}
+
+/** CPU time (user + system, ms) the given processes have used so far, from /proc (10 ms ticks). */
+function cpuOf(pids: number[]): number {
+  return pids.reduce((sum, pid) => {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return sum + (Number(fields[11]) + Number(fields[12])) * 10;
+  }, 0);
 }
 
 const stats = (xs: number[]) => ({ median: round(median(xs)), p95: round(percentile(xs, 95)), all: xs.map((x) => round(x)) });
@@ -121,12 +129,20 @@ async function main(): Promise<void> {
     // The CLI's own CPU time too: on this one machine the 20 agents answer on the same 2 cores as the CLI.
     const manyCpu: number[] = [];
     const oneCpu: number[] = [];
+    // And the agents' CPU time over all runs of each kind (they answer on the same cores).
+    const pids = agents.map((a) => a.pid());
+    let agentsMany = 0;
+    let agentsOne = 0;
     for (let i = 0; i < RUNS; i++) {
+      let before = cpuOf(pids);
       const [m, r] = await timed(() => psWithCpu(allConfig));
+      agentsMany += cpuOf(pids) - before;
       if (r.code !== 0 || !r.stdout.includes(`${PREFIX}0`)) throw new Error(`ps over ${PS_AGENTS} agents failed`);
       manyMs.push(m);
       manyCpu.push(r.cpuMs);
+      before = cpuOf(pids);
       const [o, r1] = await timed(() => psWithCpu(oneConfig));
+      agentsOne += cpuOf(pids) - before;
       if (r1.code !== 0 || !r1.stdout.includes(`${PREFIX}0`)) throw new Error("ps over one agent failed");
       oneMs.push(o);
       oneCpu.push(r1.cpuMs);
@@ -134,8 +150,11 @@ async function main(): Promise<void> {
     const ps = {
       agents: PS_AGENTS, runs: RUNS, many_ms: stats(manyMs), one_ms: stats(oneMs), ratio: round(median(manyMs) / median(oneMs), 3), target_ratio: 1.3,
       cli_cpu_ms: { many: round(median(manyCpu)), one: round(median(oneCpu)) },
+      // Per run, all agents together (includes their idle work during the run: monitors, probes).
+      agents_cpu_ms: { many: round(agentsMany / RUNS), one: round(agentsOne / RUNS) },
+      cpus: navigator.hardwareConcurrency,
     };
-    console.log(`ps: ${PS_AGENTS} agents ${ps.many_ms.median} ms vs one agent ${ps.one_ms.median} ms, ratio ${ps.ratio}; CLI CPU ${ps.cli_cpu_ms.many} vs ${ps.cli_cpu_ms.one} ms`);
+    console.log(`ps: ${PS_AGENTS} agents ${ps.many_ms.median} ms vs one agent ${ps.one_ms.median} ms, ratio ${ps.ratio}; CLI CPU ${ps.cli_cpu_ms.many} vs ${ps.cli_cpu_ms.one} ms; agents' CPU per run ${ps.agents_cpu_ms.many} vs ${ps.agents_cpu_ms.one} ms (${ps.cpus} CPUs)`);
 
     const podmanVersion = (await $`podman version --format ${"{{.Client.Version}}"}`.text()).trim();
     const composeVersion = (await $`docker-compose version --short`.nothrow().text()).trim();

@@ -24,6 +24,8 @@ export interface TestAgent {
   logs(): string;
   /** Sends a signal to the running agent (e.g. SIGHUP). */
   signal(sig: NodeJS.Signals): void;
+  /** The running agent's process id (benchmarks read its CPU time). */
+  pid(): number;
   stop(): Promise<void>;
   /** Stops the agent (SIGTERM) and starts it again on the same config and registry. */
   restart(): Promise<void>;
@@ -130,6 +132,7 @@ export async function startTestAgent(
     node, port, address, dir, srvRoot, stateDir, agentConfig, caPath, token, cliConfig, servicesDir, cli,
     logs: () => log,
     signal: (sig) => void proc.kill(sig),
+    pid: () => proc.pid,
     async stop() {
       proc.kill("SIGTERM");
       await proc.exited;
