@@ -65,7 +65,7 @@ export async function startAfterBoot(deps: DeployDeps, state: (containerName: st
     }
   }
   const started: ComponentRecord[] = [];
-  let startError = "";
+  const startErrors = new Map<string, string>(); // podman's word on each container a one-by-one start failed for
   // Each worker's share: whole services (a service's lock is taken once), dealt out in turn.
   const services = [...new Set(queue.map((c) => c.service))];
   const shares = Array.from({ length: PARALLEL }, (_, i) => services.filter((_, j) => j % PARALLEL === i));
@@ -85,7 +85,7 @@ export async function startAfterBoot(deps: DeployDeps, state: (containerName: st
       if (r.error) {
         // One would not start (or was removed meanwhile): each on its own, so one cannot hold back the rest.
         deps.log.warn("starting several at once failed; starting them one by one", { error: r.error });
-        for (const c of mine) await deps.runtime.start(c.containerName).catch((err) => (startError = messageOf(err)));
+        for (const c of mine) await deps.runtime.start(c.containerName).catch((err) => startErrors.set(c.containerName, messageOf(err)));
       }
       started.push(...mine);
     } finally {
@@ -95,12 +95,15 @@ export async function startAfterBoot(deps: DeployDeps, state: (containerName: st
   await Promise.all(shares.filter((s) => s.length > 0).map(worker));
   // One listing says what runs now; the registry and the live view follow it.
   const listed = new Map((await deps.runtime.list().catch(() => [] as ObservedContainer[])).map((c) => [c.name, c]));
-  await Promise.all(started.map(async (c) => {
+  // Health checks PARALLEL at a time: a hundred probes at once after a reboot would be a hundred podman processes.
+  let next = 0;
+  const check = async (c: ComponentRecord) => {
     const box = listed.get(c.containerName);
     if (box) deps.seen?.(box);
     setObserved(deps.db, c.service, c.name, observedStateOf(box, c.desired), box?.id ?? "", deps.clock.now());
     if (box?.state !== "running") {
-      return fail(c, `${c.containerName} did not stay running (state ${box?.state ?? "removed"}, exit code ${box?.exitCode ?? "-"})${startError ? `; podman said: ${startError}` : ""}`);
+      const said = startErrors.get(c.containerName);
+      return fail(c, `${c.containerName} did not stay running (state ${box?.state ?? "removed"}, exit code ${box?.exitCode ?? "-"})${said ? `; podman said: ${said}` : ""}`);
     }
     if (c.spec.health) {
       const verdict = await waitHealthy(deps.runtime, c.containerName, c.spec.health);
@@ -108,6 +111,9 @@ export async function startAfterBoot(deps: DeployDeps, state: (containerName: st
     }
     deps.journal.append({ time: deps.clock.now(), service: c.service, component: c.name, kind: "start", message: "started again after the agent's start (on_boot = start)" });
     report.started.push(`${c.service}/${c.name}`);
+  };
+  await Promise.all(Array.from({ length: PARALLEL }, async () => {
+    while (next < started.length) await check(started[next++]!);
   }));
   return report;
 }

@@ -57,4 +57,28 @@ describe("startAfterBoot", () => {
     expect(state("svc-a")?.state).not.toBe("running");
     expect(r.started).not.toContain("svc/a");
   });
+
+  test("health checks after a boot run at most four at once (twelve components with cmd probes)", async () => {
+    const { deps, runtime, state } = await setup();
+    const withProbe = (name: string): ComponentSpec => ({ ...comp(name), health: { cmd: ["true"], intervalMs: 1000, timeoutMs: 1000, retries: 1 } });
+    await deployService(deps, { service: { name: "many", node: "rift", active: true, components: Array.from({ length: 12 }, (_, i) => withProbe(`c${i}`)) }, component: "", force: false, lockWaitMs: 0 }, () => {});
+    for (let i = 0; i < 12; i++) await runtime.stop(`many-c${i}`, 1);
+    let inFlight = 0;
+    let most = 0;
+    const exec = runtime.exec.bind(runtime);
+    runtime.exec = async (name, cmd, ms) => {
+      most = Math.max(most, ++inFlight);
+      await Bun.sleep(20);
+      try {
+        return await exec(name, cmd, ms);
+      } finally {
+        inFlight--;
+      }
+    };
+    const r = await startAfterBoot(deps, state);
+    expect(r.failed).toEqual([]);
+    expect(r.started.filter((t) => t.startsWith("many/"))).toHaveLength(12);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(4);
+  });
 });
