@@ -23,8 +23,9 @@ export interface FakeContainer {
   state: ContainerState;
   startedAt: number;
   exitCode: number;
-  /** What logs() returns: one line per start and exit. */
+  /** What logs() returns: one line per start and exit (and each word a `sh -c "echo …"` command echoes), with when each was written. */
   log: string[];
+  logTimes: number[];
 }
 
 /** How exec() answers for containers of an image: a probe result, or a hang. */

@@ -16,6 +16,7 @@ import {
 import { FakeSecrets, settingsOfSpec } from "./_fake-secrets.ts";
 import { findFakeImage, listFakeImages, removeFakeImage } from "./_fake-images.ts";
 import { fakeExecSession, type ExecSession, type ExecSessionOptions } from "./_fake-exec.ts";
+import { fakeStreamLogs, pushLog } from "./_fake-logs.ts";
 
 export type { FakeContainer, FakeContainerDump, FakeDump, FakeImage, FakeRuntimeOptions, ImageBehaviour, ProbeBehaviour } from "./_fake-types.ts";
 
@@ -152,7 +153,7 @@ export class FakeRuntime implements ContainerRuntime {
     const img = this.findImage(spec.image);
     if (!img) throw new McpError("failed_precondition", `image ${spec.image} is not present on this node`, "pull it first");
     this.secretStore.assertPresent(spec.secrets);
-    const c: FakeContainer = { id: randomHex(32), spec: structuredClone(spec), imageId: img.id, state: "created", startedAt: 0, exitCode: 0, log: [] };
+    const c: FakeContainer = { id: randomHex(32), spec: structuredClone(spec), imageId: img.id, state: "created", startedAt: 0, exitCode: 0, log: [], logTimes: [] };
     this.containers.set(spec.name, c);
     this.emit(c, "create");
     this.begin(c);
@@ -215,9 +216,9 @@ export class FakeRuntime implements ContainerRuntime {
     const exitCmd = c.spec.cmd.length === 3 && sh === "sh" && flag === "-c" ? EXIT_CMD.exec(script ?? "") : null;
     c.state = "running";
     c.exitCode = 0;
-    c.log.push(`started ${c.spec.image}`);
+    pushLog(c, `started ${c.spec.image}`, c.startedAt);
     // `sh -c "echo a; echo b; …"` writes its words to the log, like a real container would.
-    if (sh === "sh" && flag === "-c") for (const m of (script ?? "").matchAll(/echo ([\w-]+)/g)) c.log.push(m[1]!);
+    if (sh === "sh" && flag === "-c") for (const m of (script ?? "").matchAll(/echo ([\w-]+)/g)) pushLog(c, m[1]!, c.startedAt);
     this.emit(c, "start");
     if (exitCmd) {
       c.state = "exited";
@@ -250,18 +251,11 @@ export class FakeRuntime implements ContainerRuntime {
     return this.mustFind(name).log.slice(-tail).join("\n");
   }
 
-  /** The log's last lines; with follow, waits until the container stops or the signal aborts. */
-  async streamLogs(name: string, o: { tail: number; follow: boolean; signal: AbortSignal }, onLine: (line: string) => void): Promise<void> {
+  /** The log's last lines (since a time, each with its time); with follow, waits until the container stops or the signal aborts (_fake-logs.ts). */
+  async streamLogs(name: string, o: { tail: number; follow: boolean; signal: AbortSignal; since?: number }, onLine: (line: string, time?: number) => void): Promise<void> {
     this.injected("streamLogs");
     const c = this.mustFind(name);
-    for (const line of o.tail > 0 ? c.log.slice(-o.tail) : c.log) onLine(line);
-    if (!o.follow) return;
-    let seen = c.log.length;
-    while (!o.signal.aborted && this.containers.get(c.spec.name) === c && c.state === "running") {
-      await new Promise((r) => setTimeout(r, 20));
-      for (const line of c.log.slice(seen)) onLine(line);
-      seen = c.log.length;
-    }
+    await fakeStreamLogs(c, () => this.containers.get(c.spec.name) === c, o, onLine);
   }
 
   /** Streams this fake's container events until the signal aborts. */
@@ -274,7 +268,7 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   private emit(c: FakeContainer, status: string): void {
-    if (status === "died") c.log.push(`exited with code ${c.exitCode}`);
+    if (status === "died") pushLog(c, `exited with code ${c.exitCode}`, this.clock.now());
     const e: RuntimeEvent = {
       name: c.spec.name, id: c.id, status, time: this.clock.now(), exitCode: status === "died" ? c.exitCode : null, image: c.spec.image,
     };

@@ -293,6 +293,32 @@ export function describeRuntimeContract(label: string, setup: () => Promise<Runt
       await expectCode(rt.streamLogs(`${ctx.prefix}-nope`, { tail: 1, follow: false, signal: new AbortController().signal }, () => {}), "not_found");
     });
 
+    test("streamLogs gives each line the time it was written; since keeps only the lines written at or after it (SPEC §7.6)", async () => {
+      const s = spec("tlogs", { cmd: ["sh", "-c", "echo one; echo two; trap 'exit 0' TERM; sleep 3600 & wait"] });
+      await rt.run(s);
+      await waitState(s.name, "running");
+      await waitFor("the log", async () => ((await rt.logs(s.name, 1)).includes("two") ? true : undefined));
+      await Bun.sleep(1100);
+      const between = Date.now();
+      await Bun.sleep(1100);
+      await rt.restart(s.name, 5); // the same words again, later
+      const read = async (since?: number) => {
+        const got: [string, number][] = [];
+        await waitFor("the second run's lines", async () => {
+          got.length = 0;
+          await rt.streamLogs(s.name, { tail: 0, follow: false, signal: new AbortController().signal, ...(since ? { since } : {}) }, (l, t) => got.push([l, t ?? 0]));
+          return got.filter(([l]) => l === "two").length === (since ? 1 : 2) ? true : undefined;
+        });
+        return got;
+      };
+      const all = await read();
+      expect(all.every(([, t]) => t > 0)).toBe(true);
+      expect(all.map(([, t]) => t)).toEqual(all.map(([, t]) => t).sort((a, b) => a - b));
+      const later = await read(between);
+      expect(later.filter(([l]) => l === "one")).toHaveLength(1);
+      expect(later.every(([, t]) => t >= between)).toBe(true);
+    });
+
     test("watch streams a container's start, died (with exit code) and remove, and ends when aborted", async () => {
       const s = spec("watched", { cmd: ["sh", "-c", "exit 4"] });
       const seen: RuntimeEvent[] = [];
