@@ -10,7 +10,7 @@
 // then podman, if it did not end by itself.
 import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync } from "node:fs";
 import type { Logger } from "../../lib/log.ts";
-import { unshareKillArgs } from "./_exec-args.ts";
+import { unshareKillArgs } from "./args.ts";
 import type { Runner } from "./runner.ts";
 
 /** How the processes of a session are signalled. */

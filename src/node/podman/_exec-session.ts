@@ -3,7 +3,7 @@
 // processes and how they are ended: _exec-procs.ts).
 import type { Logger } from "../../lib/log.ts";
 import type { ExecSession, ExecSessionOptions } from "../runtime/exec-session.ts";
-import { execSessionArgs } from "./_exec-args.ts";
+import { execSessionArgs } from "./args.ts";
 import { endSession, podmanPidsUnder, signalOwn } from "./_exec-procs.ts";
 import type { Attacher, AttachedProcess } from "./_attach.ts";
 import type { Runner } from "./runner.ts";
