@@ -6,7 +6,7 @@ import { createConsola, type LogObject } from "consola";
 import { checkEnvironment, createDataDirs, createHandlers, createRegistryAuth, protectedPathsOf, renewIfDue, startAgentServer, type UserNamespace } from "../node/agent/index.ts";
 import { unshareArgs } from "../node/podman/unshare.ts";
 import { recoverWorkDirs } from "../node/snapshot/index.ts";
-import { assertContainerAllowed, assertLayout, assertMountsNotNested, createStateGuard } from "../node/policy/index.ts";
+import { assertContainerAllowed, assertLayout, assertMountsNotNested, createStateGuard, pinDevices } from "../node/policy/index.ts";
 import type { CliIO } from "../lib/io.ts";
 import { readAgentConfig, type AgentConfig } from "../config/index.ts";
 import { createLocks, guardRuntime, recoverInterruptedDeployments, startAfterBoot, startService, stopService, type DeployDeps } from "../node/deploy/index.ts";
@@ -106,7 +106,7 @@ export async function runAgent(io: CliIO, configPath: string): Promise<number> {
     // Rootless podman applies resource limits only on the unified hierarchy (cgroups v2).
     limitsIgnored: io.uid !== 0 && !existsSync("/sys/fs/cgroup/cgroup.controllers"),
     // Every container the agent creates passes the policy at that moment (deploy, rollback, put-back, start).
-    runtime: guardRuntime(runtime, allow),
+    runtime: guardRuntime(runtime, allow, pinDevices),
     allow,
     prepare: createDataDirs({ srvRoot: cfg.agent.srvRoot, ns, self: selfArgv(), timeoutMs: cfg.agent.podmanTimeoutMs }),
     db,

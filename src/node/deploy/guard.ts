@@ -9,10 +9,14 @@ import { LABEL_COMPONENT, LABEL_SERVICE } from "./containers.ts";
  * tightened, adopted from a hand-made container, or sent by `sync`, is
  * checked again at the moment it would run.
  */
-export function guardRuntime(runtime: ContainerRuntime, allow: (service: string, spec: ComponentSpec) => void): ContainerRuntime {
+export function guardRuntime(
+  runtime: ContainerRuntime, allow: (service: string, spec: ComponentSpec) => void,
+  /** The devices as podman should get them once allowed (node/policy's pinDevices: resolved where they were judged). */
+  pin: (devices: readonly string[]) => string[] = (d) => [...d],
+): ContainerRuntime {
   const run = async (spec: ContainerSpec, opts?: { replace?: boolean; stopTimeoutSec?: number }) => {
     allow(spec.labels[LABEL_SERVICE] ?? "", { ...spec, name: spec.labels[LABEL_COMPONENT] ?? spec.name });
-    return runtime.run(spec, opts);
+    return runtime.run(spec.devices?.length ? { ...spec, devices: pin(spec.devices) } : spec, opts);
   };
   // Every other method is the runtime's own, bound to it (a class keeps its state on itself).
   return new Proxy(runtime, {

@@ -134,6 +134,20 @@ function assertDevicesAllowed(devices: readonly string[], allowed: readonly stri
 }
 
 /**
+ * The devices as podman gets them: the host side where it resolved when the
+ * policy judged it (a symlink changed between the check and the run cannot
+ * hand the container another device), the container side as written.
+ */
+export function pinDevices(devices: readonly string[]): string[] {
+  return devices.map((text) => {
+    const d = parseDevice(text);
+    if (typeof d === "string") return text; // refused by the check before any run
+    const host = resolveHostPath(d.host);
+    return host === d.host ? text : [host, d.container, ...(d.permissions ? [d.permissions] : [])].join(":");
+  });
+}
+
+/**
  * Refuses bind mounts of one service that nest under a writable one (SPEC
  * §7.1): a container that can write `/srv/app` can replace `/srv/app/d` with
  * a symlink to anywhere, and podman follows it when it next starts the

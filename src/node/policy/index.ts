@@ -4,6 +4,6 @@
  * `[policy]`. Pure checks over paths resolved the way the kernel resolves
  * them; the agent calls them before anything is stopped or created.
  */
-export { assertContainerAllowed, assertMountsNotNested, assertNamedVolumesOwned, DEFAULT_POLICY, type ContainerPolicy } from "./container.ts";
+export { assertContainerAllowed, assertMountsNotNested, assertNamedVolumesOwned, DEFAULT_POLICY, pinDevices, type ContainerPolicy } from "./container.ts";
 export { assertLayout, createStateGuard, type ProtectedPath, type StateGuard } from "./layout.ts";
 export { isWithin, overlaps, resolveHostPath } from "./paths.ts";

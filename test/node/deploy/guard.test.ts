@@ -30,4 +30,17 @@ describe("guardRuntime: the policy in front of every container the agent creates
     await expect(guarded.run(spec({ "mcp.service": "app", "mcp.component": "web" }), { replace: true })).rejects.toThrow("no");
     expect((await runtime.list()).map((c) => c.id)).toEqual([id]);
   });
+
+  test("runs with the devices as the policy pinned them, the spec's own left as written", async () => {
+    const runtime = new FakeRuntime();
+    runtime.addImage("localhost/app:v1");
+    const ran: ContainerSpec[] = [];
+    const run = runtime.run.bind(runtime);
+    runtime.run = (s, o) => (ran.push(s), run(s, o));
+    const guarded = guardRuntime(runtime, () => {}, (d) => d.map((x) => `${x}-pinned`));
+    const s = { ...spec({ "mcp.service": "app", "mcp.component": "web" }), devices: ["/dev/link"] };
+    await guarded.run(s);
+    expect(ran[0]!.devices).toEqual(["/dev/link-pinned"]);
+    expect(s.devices).toEqual(["/dev/link"]);
+  });
 });

@@ -1,10 +1,10 @@
 // `devices` of a component against `[policy] devices` (SPEC §7.1, §7.2): only listed host devices,
 // compared where they lead, refused with the policy key.
 import { describe, expect, test } from "bun:test";
-import { symlinkSync } from "node:fs";
+import { rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { isMcpError, type McpError } from "../../../src/lib/errors.ts";
-import { assertContainerAllowed, DEFAULT_POLICY } from "../../../src/node/policy/index.ts";
+import { assertContainerAllowed, DEFAULT_POLICY, pinDevices } from "../../../src/node/policy/index.ts";
 import { tempDir } from "../../support/mcp.ts";
 
 function failure(fn: () => void): McpError {
@@ -45,5 +45,15 @@ describe("[policy] devices", () => {
 
   test("a malformed device is invalid_argument (the agent checks what the CLI sent)", () => {
     expect(failure(() => check(["/etc/shadow"], ["/etc/shadow"])).code).toBe("invalid_argument");
+  });
+
+  test.skipIf(process.getuid?.() !== 0)("podman gets a device where it resolved when judged, at the path the definition gave inside (a symlink re-pointed after the check hands over nothing else)", () => {
+    const link = `/dev/mcp-test-${process.pid}`; // a definition names devices under /dev only
+    symlinkSync("/dev/null", link);
+    try {
+      expect(pinDevices([link, `${link}:/dev/x:rw`, "/dev/fuse", "/dev/fuse:/dev/f"])).toEqual([`/dev/null:${link}`, "/dev/null:/dev/x:rw", "/dev/fuse", "/dev/fuse:/dev/f"]);
+    } finally {
+      rmSync(link);
+    }
   });
 });
