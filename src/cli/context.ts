@@ -58,6 +58,11 @@ export function connect(cfg: CliConfig, node: NodeConfig): AgentClient {
     throw new McpError("invalid_argument", `cannot read the CA certificate for node ${node.name}: ${caPath} (${messageOf(err)})`,
       `copy the agent's certs/ca.pem there, or set ca_cert for the node (mcp node add ${node.name} <address> --ca-cert <file>)`);
   }
+  // An empty file would leave TLS to the system's roots (node:tls), a garbled one to an error from deep in TLS.
+  if (!caPem.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new McpError("invalid_argument", `the CA certificate for node ${node.name} (${caPath}) holds no PEM certificate`,
+      `copy the agent's certs/ca.pem there, or set ca_cert for the node (mcp node add ${node.name} <address> --ca-cert <file>)`);
+  }
   // Mutual TLS (extension): the client certificate for agents that set client_ca.
   let client: { certPem: string; keyPem: string } | undefined;
   if (cfg.tls.clientCert || cfg.tls.clientKey) {

@@ -55,14 +55,23 @@ export const FIXED_HEADERS = concat([encodeLiteral("content-type", "application/
  */
 export function grpcAnswer(h: Map<string, string>, data: Uint8Array[], node: string, name: string): { error: McpError | null; message?: Uint8Array } {
   const code = h.get("grpc-status");
-  if (code === undefined) return { error: new McpError("unavailable", `node ${node}: ${name} ended without a status`, "check the agent's log") };
+  if (code === undefined || !/^\d{1,2}$/.test(code)) return { error: new McpError("unavailable", `node ${node}: ${name} ended without a status`, "check the agent's log") };
   if (Number(code) !== GRPC.OK) {
     const hint = h.get(HINT_KEY);
-    return { error: fromStatus(Number(code), decodeURIComponent(h.get("grpc-message") ?? ""), hint ? decodeURIComponent(hint) : "", node) };
+    return { error: fromStatus(Number(code), percentDecoded(h.get("grpc-message") ?? ""), hint ? percentDecoded(hint) : "", node) };
   }
   const all = concat(data);
   if (all.length < 5 || all[0] !== 0) return { error: new McpError("internal", `node ${node}: ${name} answered without a message`, "check the agent's log") };
   const len = new DataView(all.buffer, all.byteOffset + 1, 4).getUint32(0);
   if (all.length !== 5 + len) return { error: new McpError("internal", `node ${node}: ${name} answered ${all.length - 5} bytes for a message of ${len}`) };
   return { error: null, message: all.subarray(5) };
+}
+
+/** A percent-encoded gRPC message as text; one that does not decode is shown as it came. */
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

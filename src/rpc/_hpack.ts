@@ -132,7 +132,7 @@ export function createHpackDecoder(maxSize = 4096): HpackDecoder {
           const b = block[p++]!;
           v += (b & 0x7f) * 2 ** shift;
           shift += 7;
-          if (v > 2 ** 31) throw new HpackError("integer too large");
+          if (v > 2 ** 31 || shift > 35) throw new HpackError("integer too large"); // five continuation bytes at most
           if (!(b & 0x80)) return v;
         }
       };
@@ -157,6 +157,7 @@ export function createHpackDecoder(maxSize = 4096): HpackDecoder {
           const [n, v] = lookup(int(7));
           out.push([n, v]);
         } else if ((b & 0xe0) === 0x20) {
+          if (out.length > 0) throw new HpackError("a table size update after a header field (RFC 7541 §4.2)");
           const s = int(5);
           if (s > maxSize) throw new HpackError(`table size ${s} over ${maxSize}`);
           limit = s;

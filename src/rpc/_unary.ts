@@ -1,12 +1,11 @@
 import type { Socket } from "bun";
 import { McpError } from "../lib/errors.ts";
-import { createHpackDecoder, encodeLiteral } from "./_hpack.ts";
+import { encodeLiteral } from "./_hpack.ts";
+import { createFrameReader, H2ReadError } from "./_h2read.ts";
 import type { H2Options } from "./_h2.ts";
 import { SERVICE_NAME } from "./service.ts";
 import { fromConnectError } from "./status.ts";
-import {
-  ACK, ALPN_H2, CANCEL, concat, END_HEADERS, END_STREAM, FIXED_HEADERS, frame, grpcAnswer, MAX_FRAME, MAX_HEADER_BLOCK, MAX_RESPONSE, PADDED, PRIORITY, START, T, TOP_UP, u32,
-} from "./_h2wire.ts";
+import { ACK, ALPN_H2, CANCEL, concat, END_HEADERS, END_STREAM, FIXED_HEADERS, frame, grpcAnswer, MAX_FRAME, MAX_RESPONSE, START, T, TOP_UP, u32 } from "./_h2wire.ts";
 
 /**
  * Unary gRPC calls over HTTP/2 written by hand on Bun's native TLS socket,
@@ -29,9 +28,17 @@ export const MAX_REQUEST = 16384 - 5;
 /** A closed connection's mark: the next call dials again. */
 const CLOSED = new McpError("unavailable", "the connection closed");
 
-/** A call in flight: what arrived (`size` bytes, `unacked` not yet given back to the window), and its DATA frame until the send windows let it go. */
+/** What the CLI may have queued for an agent that does not read: past it the connection is given up. */
+const MAX_QUEUED = 1 << 20;
+
+/**
+ * A call in flight: what arrived (`size` bytes, `unacked` not yet given back
+ * to the window), its HEADERS frame until sent, and the request's bytes not
+ * yet sent (`body` from `at`: DATA frames as the peer's windows allow).
+ */
 interface Pending {
-  name: string; data: Uint8Array[]; size: number; unacked: number; headersSeen: boolean; body: Uint8Array | null; sendWindow: number;
+  name: string; data: Uint8Array[]; size: number; unacked: number; headersSeen: boolean;
+  headers: Uint8Array | null; body: Uint8Array; at: number; sendWindow: number;
   settle(err: McpError | null, message?: Uint8Array): void;
 }
 
@@ -68,11 +75,11 @@ function openConn(o: H2Options, onGone: (c: Conn) => void): Conn {
   let ready = false; // handshake verified, preface sent
   let closing = false;
   let gone = false;
+  let blocked = false; // the socket took less than it was given: nothing more until drain
+  let reading = false; // inside a data callback: one write at its end
   let out: Uint8Array[] = [];
+  let queued = 0;
   const streams = new Map<number, Pending>();
-  const hpack = createHpackDecoder();
-  let inbuf: Uint8Array = new Uint8Array(0);
-  let block: { id: number; parts: Uint8Array[]; size: number; end: boolean } | null = null;
   let connSend = 65535;
   let peerInitial = 65535;
   let connUnacked = 0;
@@ -85,27 +92,35 @@ function openConn(o: H2Options, onGone: (c: Conn) => void): Conn {
     }
   };
   const flush = () => {
-    if (!raw || !ready || out.length === 0) return endIfIdle();
+    if (!raw || !ready || blocked || reading || out.length === 0) return endIfIdle();
     // One write (one TLS record) for everything queued.
     const all = out.length === 1 ? out[0]! : concat(out);
     const n = raw.write(all);
     if (n < 0) return; // closed: the close handler fails what waits
-    out = n < all.length ? [all.subarray(n)] : []; // the rest on drain
+    blocked = n < all.length;
+    out = blocked ? [all.subarray(n)] : [];
+    queued = all.length - n;
     endIfIdle();
   };
   const send = (f: Uint8Array) => {
     out.push(f);
+    queued += f.length;
+    if (queued > MAX_QUEUED) return failAll(new McpError("unavailable", `node ${o.node}: the agent does not read what the CLI sends`, "check the node"));
     flush();
   };
-  const sendBodies = () => {
-    for (const s of streams.values()) {
-      if (!s.body) continue;
-      const len = s.body.length - 9;
-      if (len > connSend || len > s.sendWindow) continue;
-      connSend -= len;
-      s.sendWindow -= len;
-      out.push(s.body);
-      s.body = null;
+  /** Each call's HEADERS, then its request as DATA frames as large as the peer's windows allow (END_STREAM on the last). */
+  const sendCalls = () => {
+    if (!ready) return;
+    for (const [id, s] of streams) {
+      if (s.headers) (out.push(s.headers), (s.headers = null));
+      while (s.at < s.body.length) {
+        const n = Math.min(s.body.length - s.at, connSend, s.sendWindow, MAX_FRAME);
+        if (n <= 0) break;
+        connSend -= n;
+        s.sendWindow -= n;
+        out.push(frame(T.DATA, s.at + n === s.body.length ? END_STREAM : 0, id, s.body.subarray(s.at, s.at + n)));
+        s.at += n;
+      }
     }
     flush();
   };
@@ -116,154 +131,111 @@ function openConn(o: H2Options, onGone: (c: Conn) => void): Conn {
     raw?.end();
     onGone(conn);
   };
+  const unreachable = (err: { message?: string; code?: string } | undefined) =>
+    fromConnectError({ code: err?.code, message: `${err?.message ?? "no connection"} (${err?.code && !err.message?.includes(err.code) ? `${err.code} ` : ""}${o.address})` }, o.node);
 
-  const sep = o.address.lastIndexOf(":");
-  const tls = {
-    ca: o.caPem, serverName: o.serverName, rejectUnauthorized: true, ALPNProtocols: ALPN_H2,
-    ...(o.certPem && o.keyPem ? { cert: o.certPem, key: o.keyPem } : {}),
-  };
-  Bun.connect({
-    hostname: o.address.slice(0, sep).replace(/^\[(.*)\]$/, "$1"), port: Number(o.address.slice(sep + 1)), tls: tls as never,
-    socket: {
-      open(s) {
-        raw = s;
-        if (closing && streams.size === 0) s.end();
-      },
-      handshake(s, ok, err) {
-        if (!ok) return failAll(fromConnectError(err ?? { message: "TLS handshake failed" }, o.node));
-        if (s.alpnProtocol !== "h2") return failAll(new McpError("unavailable", `node ${o.node}: the agent did not offer HTTP/2 (ALPN h2)`, "check the address: is it an mcp agent?"));
-        const version = (s as unknown as { getTLSVersion?: () => string }).getTLSVersion?.();
-        if (version && version !== "TLSv1.3") return failAll(new McpError("unavailable", `node ${o.node}: TLS failed: the agent offered ${version}, not TLSv1.3`, "upgrade the agent"));
-        raw = s;
-        ready = true;
-        out.unshift(START);
-        flush();
-      },
-      data(_s, chunk) {
-        try {
-          read(chunk);
-        } catch (err) {
-          failAll(err instanceof McpError ? err : new McpError("internal", `node ${o.node}: a response could not be read: ${(err as Error).message}`));
-        }
-      },
-      drain: () => flush(),
-      close() {
-        raw = null;
-        if (streams.size > 0) failAll(conn.dead ?? new McpError("unavailable", `node ${o.node}: the connection closed without an answer`, "check the agent's log"));
-        conn.dead ??= CLOSED;
-        onGone(conn);
-      },
-      error: (_s, err) => failAll(fromConnectError(err as Error & { code?: string }, o.node)),
-      connectError: (_s, err) => failAll(fromConnectError(err as Error & { code?: string }, o.node)),
+  const read = createFrameReader({
+    settings(values) {
+      const v = values.get(0x4);
+      if (v !== undefined) {
+        for (const s of streams.values()) s.sendWindow += v - peerInitial;
+        peerInitial = v;
+      }
+      send(frame(T.SETTINGS, ACK, 0));
+      sendCalls();
     },
-  }).catch((err: Error & { code?: string }) => failAll(fromConnectError(err, o.node)));
+    ping: (payload) => send(frame(T.PING, ACK, 0, payload)),
+    windowUpdate(id, inc) {
+      if (id === 0) connSend += inc;
+      else if (streams.has(id)) streams.get(id)!.sendWindow += inc;
+      sendCalls();
+    },
+    goaway(last) {
+      const err = new McpError("unavailable", `node ${o.node}: the agent closed the connection (it may be restarting)`, "try again");
+      for (const [sid, s] of streams) if (sid > last) s.settle(err);
+      conn.dead = err; // no new streams on this connection
+    },
+    reset: (id, code) => streams.get(id)?.settle(new McpError("unavailable", `node ${o.node}: the agent reset the call (HTTP/2 error ${code})`, "check the agent's log")),
+    headers(id, fields, end) {
+      const s = streams.get(id);
+      if (!s) return;
+      const h = new Map(fields);
+      if (!s.headersSeen) {
+        s.headersSeen = true;
+        const status = h.get(":status");
+        if (status !== "200") return s.settle(new McpError("unavailable", `node ${o.node}: the agent answered HTTP ${status ?? "without a status"}`, "check the address: is it an mcp agent?"));
+      }
+      if (!end) return;
+      const answer = grpcAnswer(h, s.data, o.node, s.name);
+      s.settle(answer.error, answer.message);
+    },
+    data(id, data, frameLength, end) {
+      connUnacked += frameLength;
+      if (connUnacked >= TOP_UP) (send(frame(T.WINDOW_UPDATE, 0, 0, u32(connUnacked))), (connUnacked = 0));
+      const s = streams.get(id);
+      if (!s) return;
+      s.size += data.length;
+      if (s.size > MAX_RESPONSE) {
+        send(frame(T.RST_STREAM, 0, id, u32(CANCEL)));
+        return s.settle(new McpError("resource_exhausted", `node ${o.node}: the answer to ${s.name} is over ${MAX_RESPONSE >> 20} MiB`));
+      }
+      s.data.push(data);
+      s.unacked += frameLength;
+      if (s.unacked >= TOP_UP && !end) (send(frame(T.WINDOW_UPDATE, 0, id, u32(s.unacked))), (s.unacked = 0));
+      if (end) s.settle(new McpError("unavailable", `node ${o.node}: ${s.name} ended without a status`, "check the agent's log"));
+    },
+  });
 
-  function read(chunk: Uint8Array): void {
-    inbuf = inbuf.length === 0 ? chunk : concat([inbuf, chunk]);
-    let at = 0;
-    while (inbuf.length - at >= 9) {
-      const len = (inbuf[at]! << 16) | (inbuf[at + 1]! << 8) | inbuf[at + 2]!;
-      if (len > MAX_FRAME) throw new McpError("internal", `node ${o.node}: the agent sent a frame of ${len} bytes`);
-      if (inbuf.length - at < 9 + len) break;
-      const type = inbuf[at + 3]!, flags = inbuf[at + 4]!;
-      const id = new DataView(inbuf.buffer, inbuf.byteOffset + at + 5, 4).getUint32(0) & 0x7fffffff;
-      const payload = inbuf.slice(at + 9, at + 9 + len);
-      at += 9 + len;
-      onFrame(type, flags, id, payload);
-    }
-    inbuf = at === inbuf.length ? new Uint8Array(0) : inbuf.slice(at);
-  }
-
-  function onFrame(type: number, flags: number, id: number, p: Uint8Array): void {
-    if (block && type !== T.CONTINUATION) throw new McpError("internal", `node ${o.node}: a header block was interrupted`);
-    const view = new DataView(p.buffer, p.byteOffset, p.length);
-    switch (type) {
-      case T.SETTINGS:
-        if (flags & ACK) return;
-        for (let i = 0; i + 6 <= p.length; i += 6) {
-          if (view.getUint16(i) !== 0x4) continue;
-          const v = view.getUint32(i + 2);
-          for (const s of streams.values()) s.sendWindow += v - peerInitial;
-          peerInitial = v;
-        }
-        send(frame(T.SETTINGS, ACK, 0));
-        return sendBodies();
-      case T.PING:
-        if (!(flags & ACK)) send(frame(T.PING, ACK, 0, p));
-        return;
-      case T.WINDOW_UPDATE: {
-        const inc = view.getUint32(0) & 0x7fffffff;
-        if (id === 0) connSend += inc;
-        else if (streams.has(id)) streams.get(id)!.sendWindow += inc;
-        return sendBodies();
-      }
-      case T.GOAWAY: {
-        const last = view.getUint32(0) & 0x7fffffff;
-        const err = new McpError("unavailable", `node ${o.node}: the agent closed the connection (it may be restarting)`, "try again");
-        for (const [sid, s] of streams) if (sid > last) s.settle(err);
-        conn.dead = err; // no new streams on this connection
-        return;
-      }
-      case T.RST_STREAM:
-        return streams.get(id)?.settle(new McpError("unavailable", `node ${o.node}: the agent reset the call (HTTP/2 error ${view.getUint32(0)})`, "check the agent's log"));
-      case T.PUSH_PROMISE:
-        throw new McpError("internal", `node ${o.node}: the agent pushed a stream it was told not to`);
-      case T.HEADERS:
-      case T.CONTINUATION: {
-        let body = p;
-        if (type === T.HEADERS) {
-          const pad = flags & PADDED ? p[0]! : 0;
-          const start = (flags & PADDED ? 1 : 0) + (flags & PRIORITY ? 5 : 0);
-          if (start + pad > p.length) throw new McpError("internal", `node ${o.node}: a bad HEADERS frame`);
-          body = p.subarray(start, p.length - pad);
-          block = { id, parts: [], size: 0, end: (flags & END_STREAM) !== 0 };
-        } else if (!block || block.id !== id) throw new McpError("internal", `node ${o.node}: a CONTINUATION out of place`);
-        block.parts.push(body);
-        block.size += body.length;
-        if (block.size > MAX_HEADER_BLOCK) throw new McpError("internal", `node ${o.node}: a header block over ${MAX_HEADER_BLOCK >> 10} KiB`);
-        if (!(flags & END_HEADERS)) return;
-        const { parts, end } = block;
-        block = null;
-        return onHeaders(id, hpack.decode(concat(parts)), end); // decoded even for a stream we gave up: the table is shared
-      }
-      case T.DATA: {
-        const s = streams.get(id);
-        connUnacked += p.length;
-        if (connUnacked >= TOP_UP) (send(frame(T.WINDOW_UPDATE, 0, 0, u32(connUnacked))), (connUnacked = 0));
-        if (!s) return;
-        const pad = flags & PADDED ? p[0]! : 0;
-        const data = p.subarray(flags & PADDED ? 1 : 0, p.length - pad);
-        s.size += data.length;
-        if (s.size > MAX_RESPONSE) {
-          send(frame(T.RST_STREAM, 0, id, u32(CANCEL)));
-          return s.settle(new McpError("resource_exhausted", `node ${o.node}: the answer to ${s.name} is over ${MAX_RESPONSE >> 20} MiB`));
-        }
-        s.data.push(data);
-        s.unacked += p.length;
-        if (s.unacked >= TOP_UP && !(flags & END_STREAM)) (send(frame(T.WINDOW_UPDATE, 0, id, u32(s.unacked))), (s.unacked = 0));
-        if (flags & END_STREAM) s.settle(new McpError("unavailable", `node ${o.node}: ${s.name} ended without a status`, "check the agent's log"));
-        return;
-      }
-      default:
-        return; // PRIORITY and unknown frame types are ignored (RFC 9113 §5.5)
-    }
-  }
-
-  function onHeaders(id: number, fields: [string, string][], end: boolean): void {
-    const s = streams.get(id);
-    if (!s) return;
-    const h = new Map(fields);
-    if (!s.headersSeen) {
-      s.headersSeen = true;
-      const status = h.get(":status");
-      if (status !== "200") {
-        return s.settle(new McpError("unavailable", `node ${o.node}: the agent answered HTTP ${status ?? "without a status"}`, "check the address: is it an mcp agent?"));
-      }
-    }
-    if (!end) return;
-    const answer = grpcAnswer(h, s.data, o.node, s.name);
-    s.settle(answer.error, answer.message);
-  }
+  const dial = () => {
+    const sep = o.address.lastIndexOf(":");
+    const tls = {
+      ca: o.caPem, serverName: o.serverName, rejectUnauthorized: true, ALPNProtocols: ALPN_H2,
+      ...(o.certPem && o.keyPem ? { cert: o.certPem, key: o.keyPem } : {}),
+    };
+    Bun.connect({
+      hostname: o.address.slice(0, sep).replace(/^\[(.*)\]$/, "$1"), port: Number(o.address.slice(sep + 1)), tls: tls as never,
+      socket: {
+        open(s) {
+          raw = s;
+          if (closing && streams.size === 0) s.end();
+        },
+        handshake(s, ok, err) {
+          if (!ok) return failAll(fromConnectError(err ?? { message: "TLS handshake failed" }, o.node));
+          if (s.alpnProtocol !== "h2") return failAll(new McpError("unavailable", `node ${o.node}: the agent did not offer HTTP/2 (ALPN h2)`, "check the address: is it an mcp agent?"));
+          const version = (s as unknown as { getTLSVersion?: () => string }).getTLSVersion?.();
+          if (version && version !== "TLSv1.3") return failAll(new McpError("unavailable", `node ${o.node}: TLS failed: the agent offered ${version}, not TLSv1.3`, "upgrade the agent"));
+          raw = s;
+          ready = true;
+          out.unshift(START);
+          sendCalls();
+        },
+        data(_s, chunk) {
+          reading = true;
+          try {
+            read(chunk);
+          } catch (err) {
+            const why = err instanceof McpError ? err : new McpError("internal", `node ${o.node}: ${err instanceof H2ReadError ? "" : "a response could not be read: "}${(err as Error).message}`);
+            return failAll(why);
+          } finally {
+            reading = false;
+          }
+          flush();
+        },
+        drain() {
+          blocked = false;
+          flush();
+        },
+        close() {
+          raw = null;
+          if (streams.size > 0) failAll(conn.dead ?? new McpError("unavailable", `node ${o.node}: the connection closed without an answer`, "check the agent's log"));
+          conn.dead ??= CLOSED;
+          onGone(conn);
+        },
+        error: (_s, err) => failAll(unreachable(err as Error & { code?: string })),
+        connectError: (_s, err) => failAll(unreachable(err as Error & { code?: string })),
+      },
+    }).catch((err: Error & { code?: string }) => failAll(unreachable(err)));
+  };
 
   const conn: Conn = {
     dead: null,
@@ -276,6 +248,7 @@ function openConn(o: H2Options, onGone: (c: Conn) => void): Conn {
         ...(timeoutMs === Infinity ? [] : [encodeLiteral("grpc-timeout", `${Math.max(1, Math.ceil(timeoutMs))}m`)]),
       ]);
       if (headers.length > MAX_FRAME) return Promise.reject(new McpError("invalid_argument", `node ${o.node}: the call's headers are over ${MAX_FRAME} bytes`, "is the token file right?"));
+      if (conn.dead) return Promise.reject(conn.dead);
       const id = conn.nextId;
       conn.nextId += 2;
       const data = new Uint8Array(5 + body.length); // the gRPC prefix (not compressed, length) and the message
@@ -283,14 +256,18 @@ function openConn(o: H2Options, onGone: (c: Conn) => void): Conn {
       data.set(body, 5);
       return new Promise<Uint8Array>((resolve, reject) => {
         const timer = timeoutMs === Infinity ? undefined : setTimeout(() => {
-          send(frame(T.RST_STREAM, 0, id, u32(CANCEL)));
-          streams.get(id)?.settle(ready
+          const s = streams.get(id);
+          if (!s) return;
+          // Never sent yet (no connection): it never will be. Sent: the agent is told to stop.
+          if (!s.headers) send(frame(T.RST_STREAM, 0, id, u32(CANCEL)));
+          s.settle(ready
             ? new McpError("deadline_exceeded", `node ${o.node}: no answer to ${name} within ${Math.round(timeoutMs / 1000)}s`, "the agent did not answer in time; try again, or check the node")
             : conn.dead ?? new McpError("unavailable", `node ${o.node} is unreachable: no connection within ${Math.round(timeoutMs / 1000)}s`,
               "check that the agent runs and the address is right (mcp node list)"));
         }, timeoutMs);
         const pending: Pending = {
-          name, data: [], size: 0, unacked: 0, headersSeen: false, sendWindow: peerInitial, body: frame(T.DATA, END_STREAM, id, data),
+          name, data: [], size: 0, unacked: 0, headersSeen: false, sendWindow: peerInitial,
+          headers: frame(T.HEADERS, END_HEADERS, id, headers), body: data, at: 0,
           settle(err, message) {
             if (streams.get(id) !== pending) return;
             streams.delete(id);
@@ -301,8 +278,7 @@ function openConn(o: H2Options, onGone: (c: Conn) => void): Conn {
           },
         };
         streams.set(id, pending);
-        out.push(frame(T.HEADERS, END_HEADERS, id, headers));
-        sendBodies();
+        sendCalls();
       });
     },
     close() {
@@ -310,5 +286,11 @@ function openConn(o: H2Options, onGone: (c: Conn) => void): Conn {
       endIfIdle();
     },
   };
+  try {
+    dial();
+  } catch (err) {
+    // Bun refuses some options at once (a CA file that holds no certificate).
+    failAll(fromConnectError(err as Error & { code?: string }, o.node));
+  }
   return conn;
 }

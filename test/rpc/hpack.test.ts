@@ -61,4 +61,12 @@ describe("hpack", () => {
     const block = Uint8Array.from([...encodeLiteral("authorization", `Bearer ${long}`), ...encodeLiteral(":path", "/a/b")]);
     expect(d.decode(block)).toEqual([["authorization", `Bearer ${long}`], [":path", "/a/b"]]);
   });
+
+  test("integers that never end or overflow, and a table size update after a field, are refused (a NaN once passed every bound)", () => {
+    const endless = Uint8Array.from([0x3f, ...new Array(150).fill(0x80), 0x00]);
+    expect(() => createHpackDecoder().decode(endless)).toThrow(/integer too large/);
+    expect(() => createHpackDecoder().decode(Uint8Array.from([0x00, 0x01, 0x61, 0x7f, ...new Array(150).fill(0x80), 0x00]))).toThrow(/integer too large/);
+    expect(() => createHpackDecoder().decode(hex("88 20"))).toThrow(/after a header field/);
+    expect(createHpackDecoder().decode(hex("20 88"))).toEqual([[":status", "200"]]);
+  });
 });

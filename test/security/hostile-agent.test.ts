@@ -40,8 +40,12 @@ type ClientFrame = { type: number; flags: number; id: number; payload: Buffer };
  * A TLS server that, once the client's first HEADERS arrives, runs `script`
  * (which writes frames to the socket); `onFrame` sees every client frame.
  */
-async function hostile(script: (s: tls.TLSSocket) => void, o: { alpn?: string[]; onFrame?: (f: ClientFrame, s: tls.TLSSocket) => void } = {}): Promise<string> {
+async function hostile(
+  script: (s: tls.TLSSocket) => void,
+  o: { alpn?: string[]; onFrame?: (f: ClientFrame, s: tls.TLSSocket) => void; greet?: (s: tls.TLSSocket) => void } = {},
+): Promise<string> {
   const server = tls.createServer({ cert: cert.certPem, key: cert.keyPem, ALPNProtocols: o.alpn ?? ["h2"] }, (s) => {
+    o.greet?.(s);
     let buf = Buffer.alloc(0);
     let started = false;
     s.on("error", () => {});
@@ -68,8 +72,14 @@ async function hostile(script: (s: tls.TLSSocket) => void, o: { alpn?: string[];
   return `127.0.0.1:${(server.address() as { port: number }).port}`;
 }
 
-const call = (address: string, timeoutMs = 3000) =>
-  createUnaryTransport({ node: "rift", address, caPem: ca.certPem, serverName: "rift", token: "mcp_x" }).call("ListServices", new Uint8Array(0), timeoutMs);
+const transport = (address: string) => createUnaryTransport({ node: "rift", address, caPem: ca.certPem, serverName: "rift", token: "mcp_x" });
+const call = (address: string, timeoutMs = 3000) => transport(address).call("ListServices", new Uint8Array(0), timeoutMs);
+/** A call that must end by itself, in well under its deadline: the time it took (ms) and how. */
+async function ended(p: Promise<unknown>): Promise<{ ms: number; error: Error }> {
+  const t = performance.now();
+  const error = await p.then(() => new Error("answered"), (e: Error) => e);
+  return { ms: performance.now() - t, error };
+}
 
 describe("a hostile agent against the CLI's unary transport", () => {
   test("never answers: the call's deadline ends it", async () => {
@@ -166,4 +176,55 @@ describe("a hostile agent against the CLI's unary transport", () => {
     expect(got[size - 1]).toBe(7);
     window = { conn: 0, stream: 0 };
   }, 30_000);
+
+  test("floods of frames that carry nothing end the call at once, with the CLI's memory and CPU bounded (found by review: 2 GB, 90 s of CPU)", async () => {
+    const continuations = (s: tls.TLSSocket) => {
+      s.write(frame(1, 0, 1, Buffer.from([0x88])));
+      for (let i = 0; i < 100_000 && !s.destroyed; i++) s.write(frame(9, 0, 1));
+    };
+    const emptyData = (s: tls.TLSSocket) => {
+      s.write(OK_HEADERS);
+      for (let i = 0; i < 100_000 && !s.destroyed; i++) s.write(frame(0, 0, 1));
+    };
+    const pings = (s: tls.TLSSocket) => {
+      s.pause(); // and never reads what the CLI answers
+      s.write(Buffer.concat(Array.from({ length: 250_000 }, () => frame(6, 0, 0, Buffer.alloc(8)))));
+    };
+    for (const [script, why] of [[continuations, /over 64 CONTINUATION frames/], [emptyData, /frames that carry nothing \(empty DATA\): a flood/], [pings, /frames that carry nothing \(PING\): a flood/]] as const) {
+      const r = await ended(call(await hostile(script), 20_000));
+      expect(r.error.message).toMatch(why);
+      expect(r.ms).toBeLessThan(5_000);
+    }
+  }, 60_000);
+
+  test("malformed control frames and a status that is not a number are located errors, not exceptions", async () => {
+    await expect(call(await hostile((s) => s.write(frame(7, 0, 0))))).rejects.toThrow(/a malformed GOAWAY frame \(0 bytes\)/);
+    await expect(call(await hostile((s) => s.write(frame(8, 0, 0))))).rejects.toThrow(/a malformed WINDOW_UPDATE frame/);
+    await expect(call(await hostile((s) => s.write(frame(3, 0, 1))))).rejects.toThrow(/a malformed RST_STREAM frame/);
+    await expect(call(await hostile((s) => s.write(Buffer.concat([OK_HEADERS, frame(1, 5, 1, block(["grpc-status", ""]))]))))).rejects.toThrow(/ended without a status/);
+    await expect(call(await hostile((s) => s.write(Buffer.concat([OK_HEADERS, trailers(7, "%E0%A4%A")]))))).rejects.toMatchObject({ code: "permission_denied", message: "%E0%A4%A" });
+  });
+
+  test("a peer with a small window gets a big request in pieces as its window allows", async () => {
+    let window = 0;
+    const got = new Map<number, number>();
+    const address = await hostile(() => {}, {
+      greet: (s) => s.write(frame(4, 0, 0, Buffer.from([0, 4, 0, 0, 4, 0]))), // SETTINGS_INITIAL_WINDOW_SIZE = 1024
+      onFrame(f, s) {
+        if (f.type === 4 && f.flags & 1) window = 1024; // our SETTINGS acknowledged: the client now keeps to 1024
+        if (f.type !== 0) return;
+        if (window > 0 && f.payload.length > window) s.write(frame(3, 0, f.id, u32(3))); // FLOW_CONTROL_ERROR
+        got.set(f.id, (got.get(f.id) ?? 0) + f.payload.length);
+        s.write(Buffer.concat([frame(8, 0, f.id, u32(f.payload.length)), frame(8, 0, 0, u32(f.payload.length))]));
+        if (f.flags & 1) {
+          s.write(Buffer.concat([frame(1, 4, f.id, block([":status", "200"])), frame(0, 0, f.id, message(u32(got.get(f.id)!))), frame(1, 5, f.id, block(["grpc-status", "0"]))]));
+        }
+      },
+    });
+    const t = transport(address);
+    await t.call("ListServices", new Uint8Array(10), 3000); // the first call learns the window
+    const answer = await t.call("ListServices", new Uint8Array(5000), 3000);
+    expect(Buffer.from(answer).readUInt32BE(0)).toBe(5005);
+    t.close();
+  });
 });
