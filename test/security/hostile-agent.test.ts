@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import * as net from "node:net";
 import * as tls from "node:tls";
 import { createCa, issueCert } from "../../src/node/auth/index.ts";
 import { createUnaryTransport } from "../../src/rpc/_unary.ts";
@@ -226,5 +227,35 @@ describe("a hostile agent against the CLI's unary transport", () => {
     const answer = await t.call("ListServices", new Uint8Array(5000), 3000);
     expect(Buffer.from(answer).readUInt32BE(0)).toBe(5005);
     t.close();
+  });
+
+  test("a call whose deadline passes before the connection is up is never sent, even when the connection comes up later", async () => {
+    let headers = 0;
+    const target = await hostile(() => {}, { onFrame: (f) => void (f.type === 1 && headers++) });
+    const [host, port] = target.split(":");
+    // A slow path to the agent: nothing goes through for the first 600 ms.
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect(Number(port), host!);
+      const held: Buffer[] = [];
+      let open = false;
+      client.on("data", (d: Buffer) => (open ? upstream.write(d) : held.push(d)));
+      setTimeout(() => {
+        open = true;
+        for (const d of held) upstream.write(d);
+      }, 600);
+      upstream.on("data", (d) => client.write(d));
+      client.on("error", () => upstream.destroy());
+      upstream.on("error", () => client.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    try {
+      const t = transport(`127.0.0.1:${(proxy.address() as { port: number }).port}`);
+      await expect(t.call("ListServices", new Uint8Array(0), 200)).rejects.toMatchObject({ code: "unavailable", message: expect.stringContaining("no connection within") });
+      await Bun.sleep(1200);
+      expect(headers).toBe(0);
+      t.close();
+    } finally {
+      proxy.close();
+    }
   });
 });
