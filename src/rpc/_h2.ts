@@ -3,7 +3,7 @@ import http2 from "node:http2";
 import { McpError } from "../lib/errors.ts";
 import { writeWithBackpressure } from "./_streams.ts";
 import { methodDesc, SERVICE_NAME } from "./service.ts";
-import { fromConnectError, fromStatus, GRPC, HINT_KEY } from "./status.ts";
+import { closedWithoutAnswer, fromConnectError, fromStatus, GRPC, HINT_KEY, timedOut } from "./status.ts";
 
 /**
  * A minimal gRPC client over node:http2, for the CLI: unary, server-streaming
@@ -128,10 +128,7 @@ export function createH2Transport(o: H2Options): H2Transport {
         signal?.addEventListener("abort", onAbort, { once: true });
         const timer = timeoutMs === Infinity ? undefined : setTimeout(() => {
           stream.close(http2.constants.NGHTTP2_CANCEL);
-          settle(connected
-            ? new McpError("deadline_exceeded", `node ${o.node}: no answer to ${name} within ${Math.round(timeoutMs / 1000)}s`, "the agent did not answer in time; try again, or check the node")
-            : connectError ?? new McpError("unavailable", `node ${o.node} is unreachable: no connection within ${Math.round(timeoutMs / 1000)}s`,
-              "check that the agent runs and the address is right (mcp node list)"));
+          settle(timedOut(o.node, name, timeoutMs, connected, connectError));
         }, timeoutMs);
 
         stream.on("response", readStatus);
@@ -174,7 +171,7 @@ export function createH2Transport(o: H2Options): H2Transport {
           if (settled) return;
           // A bidi call's answer may end while its request side is still open: close that too.
           if (!stream.closed) stream.close();
-          if (status === null) settle(connectError ?? new McpError("unavailable", `node ${o.node}: the connection closed without an answer`, "check the agent's log"));
+          if (status === null) settle(connectError ?? closedWithoutAnswer(o.node));
           else if (status === GRPC.OK) settle(null);
           else settle(fromStatus(status, details, hint, o.node));
         };

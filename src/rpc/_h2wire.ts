@@ -49,13 +49,16 @@ export const START = concat([PREFACE, frame(T.SETTINGS, 0, 0, concat([setting(0x
 /** The header fields every call sends the same (after :method POST, :scheme https, :path and :authority: pseudo-headers come first). */
 export const FIXED_HEADERS = concat([encodeLiteral("content-type", "application/grpc+proto"), encodeLiteral("te", "trailers")]);
 
+/** A call whose answer ended without a gRPC status. */
+export const noStatus = (node: string, name: string) => new McpError("unavailable", `node ${node}: ${name} ended without a status`, "check the agent's log");
+
 /**
  * A call's outcome from its trailers (or trailers-only headers) and the DATA
  * it received: the one response message, or the error the status says.
  */
 export function grpcAnswer(h: Map<string, string>, data: Uint8Array[], node: string, name: string): { error: McpError | null; message?: Uint8Array } {
   const code = h.get("grpc-status");
-  if (code === undefined || !/^\d{1,2}$/.test(code)) return { error: new McpError("unavailable", `node ${node}: ${name} ended without a status`, "check the agent's log") };
+  if (code === undefined || !/^\d{1,2}$/.test(code)) return { error: noStatus(node, name) };
   if (Number(code) !== GRPC.OK) {
     const hint = h.get(HINT_KEY);
     return { error: fromStatus(Number(code), percentDecoded(h.get("grpc-message") ?? ""), hint ? percentDecoded(hint) : "", node) };

@@ -4,8 +4,8 @@ import { encodeLiteral } from "./_hpack.ts";
 import { createFrameReader, H2ReadError } from "./_h2read.ts";
 import type { H2Options } from "./_h2.ts";
 import { SERVICE_NAME } from "./service.ts";
-import { fromConnectError } from "./status.ts";
-import { ACK, ALPN_H2, CANCEL, concat, END_HEADERS, END_STREAM, FIXED_HEADERS, frame, grpcAnswer, MAX_FRAME, MAX_RESPONSE, START, T, TOP_UP, u32 } from "./_h2wire.ts";
+import { closedWithoutAnswer, fromConnectError, timedOut } from "./status.ts";
+import { ACK, ALPN_H2, CANCEL, concat, END_HEADERS, END_STREAM, FIXED_HEADERS, frame, grpcAnswer, MAX_FRAME, MAX_RESPONSE, noStatus, START, T, TOP_UP, u32 } from "./_h2wire.ts";
 
 /**
  * Unary gRPC calls over HTTP/2 written by hand on Bun's native TLS socket,
@@ -182,7 +182,7 @@ function openConn(o: H2Options, onGone: (c: Conn) => void): Conn {
       s.data.push(data);
       s.unacked += frameLength;
       if (s.unacked >= TOP_UP && !end) (send(frame(T.WINDOW_UPDATE, 0, id, u32(s.unacked))), (s.unacked = 0));
-      if (end) s.settle(new McpError("unavailable", `node ${o.node}: ${s.name} ended without a status`, "check the agent's log"));
+      if (end) s.settle(noStatus(o.node, s.name));
     },
   });
 
@@ -227,7 +227,7 @@ function openConn(o: H2Options, onGone: (c: Conn) => void): Conn {
         },
         close() {
           raw = null;
-          if (streams.size > 0) failAll(conn.dead ?? new McpError("unavailable", `node ${o.node}: the connection closed without an answer`, "check the agent's log"));
+          if (streams.size > 0) failAll(conn.dead ?? closedWithoutAnswer(o.node));
           conn.dead ??= CLOSED;
           onGone(conn);
         },
@@ -260,10 +260,7 @@ function openConn(o: H2Options, onGone: (c: Conn) => void): Conn {
           if (!s) return;
           // Never sent yet (no connection): it never will be. Sent: the agent is told to stop.
           if (!s.headers) send(frame(T.RST_STREAM, 0, id, u32(CANCEL)));
-          s.settle(ready
-            ? new McpError("deadline_exceeded", `node ${o.node}: no answer to ${name} within ${Math.round(timeoutMs / 1000)}s`, "the agent did not answer in time; try again, or check the node")
-            : conn.dead ?? new McpError("unavailable", `node ${o.node} is unreachable: no connection within ${Math.round(timeoutMs / 1000)}s`,
-              "check that the agent runs and the address is right (mcp node list)"));
+          s.settle(timedOut(o.node, name, timeoutMs, ready, conn.dead));
         }, timeoutMs);
         const pending: Pending = {
           name, data: [], size: 0, unacked: 0, headersSeen: false, sendWindow: peerInitial,

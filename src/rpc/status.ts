@@ -61,3 +61,19 @@ export function fromConnectError(err: { message?: string; code?: string }, node:
   return new McpError("unavailable", `node ${node} is unreachable: ${(err.message ?? text).trim().slice(0, 200)}`,
     "check that the agent runs and the address is right (mcp node list)");
 }
+
+/**
+ * A call's deadline passed: the agent did not answer (`connected`), or no
+ * connection came up — then what the connection attempt said, if anything.
+ * Both of the CLI's transports (_h2.ts, _unary.ts) end calls with it.
+ */
+export function timedOut(node: string, name: string, timeoutMs: number, connected: boolean, connectError: McpError | null): McpError {
+  const seconds = Math.round(timeoutMs / 1000);
+  if (connected) return new McpError("deadline_exceeded", `node ${node}: no answer to ${name} within ${seconds}s`, "the agent did not answer in time; try again, or check the node");
+  return connectError ?? new McpError("unavailable", `node ${node} is unreachable: no connection within ${seconds}s`, "check that the agent runs and the address is right (mcp node list)");
+}
+
+/** The connection ended before the call's status. */
+export function closedWithoutAnswer(node: string): McpError {
+  return new McpError("unavailable", `node ${node}: the connection closed without an answer`, "check the agent's log");
+}
