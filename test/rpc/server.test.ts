@@ -1,44 +1,22 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import * as tls from "node:tls";
-import { createHandlers, startAgentServer, type RunningServer } from "../../src/node/agent/index.ts";
-import { createCa, createToken, issueCert } from "../../src/node/auth/index.ts";
-import { createLocks } from "../../src/node/deploy/index.ts";
+import type { RunningServer } from "../../src/node/agent/index.ts";
+import { createCa } from "../../src/node/auth/index.ts";
+import { startRpcAgent, type RpcAgent } from "../support/rpc-agent.ts";
 import { isMcpError } from "../../src/lib/errors.ts";
-import { createJournal, LiveState } from "../../src/node/monitor/index.ts";
-import { silentLogger } from "../../src/lib/log.ts";
 import { createAgentClient, listRpcMethods, SERVICE_NAME } from "../../src/rpc/index.ts";
-import { FakeRuntime } from "../../src/node/runtime/index.ts";
-import { openDb } from "../../src/node/store/index.ts";
-import { tempDir } from "../support/mcp.ts";
 
-// A real TLS gRPC server on port 0 with certificates made here, over the fake runtime.
+// A real TLS gRPC server on port 0 with certificates made here, over the fake runtime (test/support/rpc-agent.ts).
 let server: RunningServer;
 let port = 0;
 let token = "";
-const ca = createCa({ commonName: "test CA" });
-const cert = issueCert({ ca, commonName: "rift", dnsNames: ["rift"], ipAddresses: ["127.0.0.1"] });
+let ca: RpcAgent["ca"];
 
 beforeAll(async () => {
-  const dir = tempDir();
-  writeFileSync(join(dir, "cert.pem"), cert.certPem);
-  writeFileSync(join(dir, "key.pem"), cert.keyPem);
-  const db = openDb(":memory:");
-  const clock = { now: () => Date.now() };
-  token = createToken(db, { name: "admin", role: "admin", ttlMs: 0 }, clock);
-  const deps = {
-    node: "rift", runtime: new FakeRuntime(), db, journal: createJournal(db), clock, log: silentLogger, locks: createLocks(),
-    stopTimeoutSec: 1, startTimeoutMs: 1000, defaultLockWaitMs: 1000,
-  };
-  server = await startAgentServer({
-    listen: "127.0.0.1:0", tlsCert: join(dir, "cert.pem"), tlsKey: join(dir, "key.pem"), clientCa: "", authMode: "local",
-    api: createHandlers(deps, () => new LiveState()), db, clock, log: silentLogger,
-    // A refusal per RPC, answered at once however many RPCs there are (test/security/flood.test.ts holds them back).
-    flood: { threshold: 1_000_000 },
-  });
-  port = server.port;
+  const agent = await startRpcAgent();
+  ({ server, port, ca } = agent);
+  token = agent.token("admin", "admin");
 });
 
 afterAll(() => server?.close(100));

@@ -1,44 +1,25 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { createHandlers, startAgentServer, type RunningServer } from "../../src/node/agent/index.ts";
-import { createCa, createToken, issueCert } from "../../src/node/auth/index.ts";
-import { createLocks } from "../../src/node/deploy/index.ts";
-import { createJournal, LiveState } from "../../src/node/monitor/index.ts";
-import { silentLogger } from "../../src/lib/log.ts";
+import type { RunningServer } from "../../src/node/agent/index.ts";
+import { createCa } from "../../src/node/auth/index.ts";
+import { startRpcAgent, type RpcAgent } from "../support/rpc-agent.ts";
 import { createAgentClient } from "../../src/rpc/index.ts";
 import { createUnaryTransport, MAX_REQUEST } from "../../src/rpc/_unary.ts";
 import { GetServiceStatusRequestSchema, ListServicesRequestSchema, ListServicesResponseSchema } from "../../src/gen/mcp/v1/agent_pb.ts";
-import { FakeRuntime } from "../../src/node/runtime/index.ts";
-import { openDb } from "../../src/node/store/index.ts";
-import { freePort, tempDir } from "../support/mcp.ts";
+import { freePort } from "../support/mcp.ts";
 
 // The CLI's unary transport (_unary.ts) against the agent's real TLS gRPC server (grpc-js), over the fake runtime.
 let server: RunningServer;
 let address = "";
 let admin = "";
 let viewer = "";
-const ca = createCa({ commonName: "test CA" });
-const cert = issueCert({ ca, commonName: "rift", dnsNames: ["rift"], ipAddresses: ["127.0.0.1"] });
+let ca: RpcAgent["ca"];
 
 beforeAll(async () => {
-  const dir = tempDir();
-  writeFileSync(join(dir, "cert.pem"), cert.certPem);
-  writeFileSync(join(dir, "key.pem"), cert.keyPem);
-  const db = openDb(":memory:");
-  const clock = { now: () => Date.now() };
-  admin = createToken(db, { name: "admin", role: "admin", ttlMs: 0 }, clock);
-  viewer = createToken(db, { name: "watcher", role: "viewer", ttlMs: 0 }, clock);
-  const deps = {
-    node: "rift", runtime: new FakeRuntime(), db, journal: createJournal(db), clock, log: silentLogger, locks: createLocks(),
-    stopTimeoutSec: 1, startTimeoutMs: 1000, defaultLockWaitMs: 1000,
-  };
-  server = await startAgentServer({
-    listen: "127.0.0.1:0", tlsCert: join(dir, "cert.pem"), tlsKey: join(dir, "key.pem"), clientCa: "", authMode: "local",
-    api: createHandlers(deps, () => new LiveState()), db, clock, log: silentLogger, flood: { threshold: 1_000_000 },
-  });
-  address = `127.0.0.1:${server.port}`;
+  const agent = await startRpcAgent();
+  ({ server, address, ca } = agent);
+  admin = agent.token("admin", "admin");
+  viewer = agent.token("watcher", "viewer");
 });
 
 afterAll(() => server?.close(100));

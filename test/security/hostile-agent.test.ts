@@ -4,6 +4,7 @@ import * as tls from "node:tls";
 import { createCa, issueCert } from "../../src/node/auth/index.ts";
 import { createUnaryTransport } from "../../src/rpc/_unary.ts";
 import { encodeLiteral } from "../../src/rpc/_hpack.ts";
+import { waitFor } from "../support/mcp.ts";
 
 // A hostile (or broken) agent against the CLI's unary transport (src/rpc/_unary.ts):
 // a TLS server with the right certificate that answers with scripted HTTP/2.
@@ -49,11 +50,15 @@ async function hostile(
     o.greet?.(s);
     let buf = Buffer.alloc(0);
     let started = false;
+    let prefaced = false;
     s.on("error", () => {});
     s.on("data", (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
-      if (!started && buf.length >= 24) buf = buf.subarray(24); // the client preface
-      if (!started && buf.length === 0) return;
+      if (!prefaced) {
+        if (buf.length < 24) return;
+        buf = buf.subarray(24); // the client preface
+        prefaced = true;
+      }
       while (buf.length >= 9) {
         const len = buf.readUIntBE(0, 3);
         if (buf.length < 9 + len) break;
@@ -231,7 +236,8 @@ describe("a hostile agent against the CLI's unary transport", () => {
 
   test("a call whose deadline passes before the connection is up is never sent, even when the connection comes up later", async () => {
     let headers = 0;
-    const target = await hostile(() => {}, { onFrame: (f) => void (f.type === 1 && headers++) });
+    let settings = 0;
+    const target = await hostile(() => {}, { onFrame: (f) => void (f.type === 1 ? headers++ : f.type === 4 && settings++) });
     const [host, port] = target.split(":");
     // A slow path to the agent: nothing goes through for the first 600 ms.
     const proxy = net.createServer((client) => {
@@ -251,7 +257,8 @@ describe("a hostile agent against the CLI's unary transport", () => {
     try {
       const t = transport(`127.0.0.1:${(proxy.address() as { port: number }).port}`);
       await expect(t.call("ListServices", new Uint8Array(0), 200)).rejects.toMatchObject({ code: "unavailable", message: expect.stringContaining("no connection within") });
-      await Bun.sleep(1200);
+      // The connection comes up: the client's preface and SETTINGS arrive, with whatever it still had queued.
+      await waitFor(() => settings > 0, "the client's SETTINGS through the slow path", 5_000);
       expect(headers).toBe(0);
       t.close();
     } finally {
